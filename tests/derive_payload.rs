@@ -525,3 +525,37 @@ fn every_id_type_is_sent_as_text() {
         json!("-9223372036854775808")
     );
 }
+
+mod visibility {
+    use vectorify_core::Vectorify;
+
+    #[derive(Clone, Copy, serde::Serialize, Vectorify)]
+    enum Internal {
+        A,
+    }
+
+    /// A public type whose fields have private types: the generated impl
+    /// must not leak them into a public interface.
+    #[derive(Vectorify)]
+    pub struct Public {
+        #[vectorify(id)]
+        pub id: u8,
+        #[vectorify(metadata)]
+        internal: Internal,
+    }
+
+    pub fn make() -> Public {
+        Public {
+            id: 1,
+            internal: Internal::A,
+        }
+    }
+}
+
+#[test]
+fn private_field_types_work_in_public_structs() {
+    assert_eq!(
+        to_json(&visibility::make())["metadata"],
+        json!({"internal": "A"})
+    );
+}

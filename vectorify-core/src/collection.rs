@@ -111,7 +111,10 @@ impl Collection {
     }
 }
 
-fn serialize_fields<S: Serializer>(fields: &[MetadataField], serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_fields<S: Serializer>(
+    fields: &[MetadataField],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(Some(fields.len()))?;
     for field in fields {
         map.serialize_entry(&field.name, &field.kind)?;

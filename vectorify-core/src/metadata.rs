@@ -156,7 +156,13 @@ mod iso8601 {
         }
     }
 
-    pub(super) fn time(f: &mut impl Write, hour: u8, minute: u8, second: u8, nanosecond: u32) -> fmt::Result {
+    pub(super) fn time(
+        f: &mut impl Write,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        nanosecond: u32,
+    ) -> fmt::Result {
         write!(f, "T{hour:02}:{minute:02}:{second:02}")?;
         if nanosecond == 0 {
             Ok(())
@@ -205,7 +211,13 @@ mod chrono_types {
     fn date_time(f: &mut std::fmt::Formatter<'_>, value: &NaiveDateTime) -> std::fmt::Result {
         date(f, &value.date())?;
         let nanosecond = value.nanosecond();
-        iso8601::time(f, value.hour() as u8, value.minute() as u8, value.second() as u8, nanosecond)
+        iso8601::time(
+            f,
+            value.hour() as u8,
+            value.minute() as u8,
+            value.second() as u8,
+            nanosecond,
+        )
     }
 
     impl MetadataValue for NaiveDate {
@@ -224,7 +236,9 @@ mod chrono_types {
         }
 
         fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_str(&Display(|f: &mut std::fmt::Formatter<'_>| date_time(f, self)))
+            serializer.collect_str(&Display(|f: &mut std::fmt::Formatter<'_>| {
+                date_time(f, self)
+            }))
         }
     }
 
@@ -258,7 +272,13 @@ mod time_types {
 
     fn date_time(f: &mut std::fmt::Formatter<'_>, value: PrimitiveDateTime) -> std::fmt::Result {
         date(f, value.date())?;
-        iso8601::time(f, value.hour(), value.minute(), value.second(), value.nanosecond())
+        iso8601::time(
+            f,
+            value.hour(),
+            value.minute(),
+            value.second(),
+            value.nanosecond(),
+        )
     }
 
     impl MetadataValue for Date {
@@ -277,7 +297,9 @@ mod time_types {
         }
 
         fn serialize_value<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_str(&Display(|f: &mut std::fmt::Formatter<'_>| date_time(f, *self)))
+            serializer.collect_str(&Display(|f: &mut std::fmt::Formatter<'_>| {
+                date_time(f, *self)
+            }))
         }
     }
 

@@ -172,9 +172,8 @@ pub fn field(attrs: &[Attribute], diag: &mut Diagnostics) -> FieldAttrs {
                             format!("`{key}` takes no value: write `#[vectorify({key})]`"),
                         );
                         skip_value(&meta)?;
-                    } else {
-                        set_once(diag, &meta.path, slot, meta.path.clone());
                     }
+                    set_once(diag, &meta.path, slot, meta.path.clone());
                 } else if meta.path.is_ident("data") {
                     // #[vectorify(metadata, data = false)]
                     let lit: LitBool = meta.value()?.parse()?;

@@ -1,29 +1,33 @@
-//! Trait bounds for generic types: each field type that mentions a type
-//! parameter gets a bound on the trait its role needs.
+//! Trait bounds: each field type gets a bound on the trait its role needs.
+//!
+//! For a generic type the bound is what makes the impl hold for the right
+//! parameters. For a concrete type it moves the check to one place, the
+//! field's type, so a type that does not fit gives one error there, with the
+//! trait's message, instead of one for every use in the generated code.
 
-use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
-use syn::{Generics, Ident, Type, WhereClause, WherePredicate, parse_quote};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::quote_spanned;
+use syn::spanned::Spanned;
+use syn::{Generics, Type, WhereClause, WherePredicate};
 
 /// Collects `FieldType: Trait` predicates for the generated impl.
-pub struct Bounds<'a> {
-    params: Vec<&'a Ident>,
+pub struct Bounds {
     predicates: Vec<WherePredicate>,
 }
 
-impl<'a> Bounds<'a> {
-    pub fn new(generics: &'a Generics) -> Self {
+impl Bounds {
+    pub fn new() -> Self {
         Bounds {
-            params: generics.type_params().map(|param| &param.ident).collect(),
             predicates: Vec::new(),
         }
     }
 
-    /// Requires `ty: bound` when `ty` mentions a type parameter; a concrete
-    /// type is checked where it is used instead, with an error on the field.
+    /// Requires `ty: bound`, spanned on the type.
     pub fn require(&mut self, ty: &Type, bound: TokenStream) {
-        if !self.params.is_empty() && mentions(ty.to_token_stream(), &self.params) {
-            self.predicates.push(parse_quote!(#ty: #bound));
+        let bound = respan(bound, ty.span());
+        let predicate = quote_spanned!(ty.span()=> #ty: #bound);
+        if let Ok(predicate) = syn::parse2(predicate) {
+            self.predicates.push(predicate);
         }
     }
 
@@ -32,7 +36,7 @@ impl<'a> Bounds<'a> {
         let mut clause = generics.where_clause.clone();
         if !self.predicates.is_empty() {
             clause
-                .get_or_insert_with(|| parse_quote!(where))
+                .get_or_insert_with(|| syn::parse_quote!(where))
                 .predicates
                 .extend(self.predicates);
         }
@@ -40,10 +44,21 @@ impl<'a> Bounds<'a> {
     }
 }
 
-fn mentions(tokens: TokenStream, params: &[&Ident]) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => params.iter().any(|param| **param == ident),
-        TokenTree::Group(group) => mentions(group.stream(), params),
-        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
-    })
+/// Gives every token of `tokens` the span `span`, so that the compiler
+/// reports an unmet bound on the field's type rather than on the derive.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

@@ -14,7 +14,7 @@ use crate::url_template::{self, Segment};
 pub fn expand(input: &Input<'_>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let ident = input.ident;
-    let mut bounds = Bounds::new(input.generics);
+    let mut bounds = Bounds::new();
 
     let slug = match &input.attrs.collection {
         Some(lit) => lit.clone(),
@@ -101,7 +101,7 @@ fn url_method(
     input: &Input<'_>,
     fields: &[Field<'_>],
     krate: &Path,
-    bounds: &mut Bounds<'_>,
+    bounds: &mut Bounds,
 ) -> Option<TokenStream> {
     let private = quote!(#krate::__private);
     if let Some(field) = fields
@@ -149,7 +149,7 @@ fn data_method(
     fields: &[Field<'_>],
     ident: &syn::Ident,
     krate: &Path,
-    bounds: &mut Bounds<'_>,
+    bounds: &mut Bounds,
 ) -> TokenStream {
     let private = quote!(#krate::__private);
     let serde = quote!(#private::serde);

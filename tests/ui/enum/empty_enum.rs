@@ -1,0 +1,6 @@
+use vectorify_core::Vectorify;
+
+#[derive(Vectorify)]
+enum Status {}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use vectorify_core::Vectorify;
+
+#[derive(Vectorify)]
+struct Invoice {
+    #[vectorify(id)]
+    id: u64,
+    #[vectorify(metadata, skip)]
+    status: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use vectorify_core::Vectorify;
+
+#[derive(Vectorify)]
+struct Invoice(u64, String);
+
+fn main() {}
