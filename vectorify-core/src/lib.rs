@@ -53,3 +53,9 @@ pub use record::Vectorify;
 ///
 /// See the crate's README for every attribute.
 pub use vectorify_derive::Vectorify;
+
+// The README's Rust examples run as doctests, so they cannot drift from the
+// library.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
