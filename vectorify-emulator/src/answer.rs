@@ -11,15 +11,18 @@
 //!    `metadata`, found the same way.
 //! 3. A keyword matches an item word when they are equal, or equal once a
 //!    trailing `s` is taken from either (so `invoice` finds `invoices`).
+//!    At most the first 64 keywords are looked for.
 //! 4. An item's score is the number of distinct keywords it matches; items
 //!    with a score of zero do not match. Only the asked collections (all when
 //!    none are named) and the asked tenant (all items when none is given) are
-//!    searched.
+//!    searched; this is the one request that reads through stored items, and
+//!    only those of the asked collections and tenant.
 //! 5. The answer names how many items matched and the best three as
 //!    `collection/id`, highest score first, ties in (collection, tenant, id)
 //!    order.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -41,6 +44,9 @@ const STOP_WORDS: &[&str] = &[
 const NOTE: &str = "(Answered by the Vectorify emulator's keyword match; the hosted service \
                     answers with a language model.)";
 
+/// At most this many keywords of a question are looked for.
+const MAX_KEYWORDS: usize = 64;
+
 /// The assistant's reply to `question`, from the items in `state`.
 pub(crate) fn answer(state: &State, question: &Question) -> String {
     let keywords = keywords(&question.text);
@@ -48,9 +54,10 @@ pub(crate) fn answer(state: &State, question: &Question) -> String {
         return format!("The question has no keywords to look for in the stored items. {NOTE}");
     }
 
-    let mut matches: Vec<(usize, String)> = Vec::new();
+    let mut matches: Vec<(u32, String)> = Vec::new();
+    let mut scratch = String::new();
     state.for_each_candidate(question.collections.as_deref(), question.tenant, |item| {
-        let score = score(item, &keywords);
+        let score = score(item, &keywords, &mut scratch);
         if score > 0 {
             matches.push((score, format!("{}/{}", item.collection, item.id)));
         }
@@ -58,7 +65,8 @@ pub(crate) fn answer(state: &State, question: &Question) -> String {
     // A stable sort keeps the store's (collection, tenant, id) order among equal scores.
     matches.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
 
-    let keyword_list = keywords.join(", ");
+    let keyword_list: Vec<&str> = keywords.iter().map(|k| k.word.as_str()).collect();
+    let keyword_list = keyword_list.join(", ");
     match matches.len() {
         0 => format!("No stored items match the keywords {keyword_list}. {NOTE}"),
         count => {
@@ -80,50 +88,76 @@ pub(crate) fn answer(state: &State, question: &Question) -> String {
     }
 }
 
+/// A keyword of the question, lowercased, and its singular form.
+#[derive(Debug, PartialEq)]
+struct Keyword {
+    word: String,
+    singular: String,
+}
+
+impl Keyword {
+    /// Whether `word` (lowercased) is this keyword, up to a trailing `s` on either.
+    fn matches(&self, word: &str) -> bool {
+        let singular = singular(word);
+        word == self.word
+            || word == self.singular
+            || singular == self.word
+            || singular == self.singular
+    }
+}
+
 /// The question's keywords, distinct, in the order they appear.
-fn keywords(text: &str) -> Vec<String> {
+fn keywords(text: &str) -> Vec<Keyword> {
     let mut seen = HashSet::new();
-    words(text)
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
         .filter(|word| word.chars().count() >= 3 && !STOP_WORDS.contains(&word.as_str()))
         .filter(|word| seen.insert(word.clone()))
+        .take(MAX_KEYWORDS)
+        .map(|word| Keyword {
+            singular: singular(&word).to_owned(),
+            word,
+        })
         .collect()
 }
 
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-}
-
-fn score(item: &StoredItem, keywords: &[String]) -> usize {
-    let mut item_words = HashSet::new();
+/// The number of distinct keywords found among the words of the item's
+/// `data` and `metadata` values. `scratch` is reused to lowercase words
+/// without allocating per word.
+fn score(item: &StoredItem, keywords: &[Keyword], scratch: &mut String) -> u32 {
+    let mut found = 0u64;
     for value in item.data.values().chain(item.metadata.values()) {
-        collect_words(value, &mut item_words);
+        visit_words(value, scratch, &mut |word| {
+            for (index, keyword) in keywords.iter().enumerate() {
+                if found & (1 << index) == 0 && keyword.matches(word) {
+                    found |= 1 << index;
+                }
+            }
+        });
     }
-    keywords
-        .iter()
-        .filter(|keyword| {
-            let stem = singular(keyword);
-            item_words.contains(keyword.as_str()) || item_words.contains(stem)
-        })
-        .count()
+    found.count_ones()
 }
 
-/// Adds the words of every string and number in `value`, each also in its
-/// singular form, so that plural and singular meet.
-fn collect_words(value: &Value, into: &mut HashSet<String>) {
+/// Calls `visit` with each lowercased word of every string and number in `value`.
+fn visit_words(value: &Value, scratch: &mut String, visit: &mut impl FnMut(&str)) {
     match value {
         Value::String(text) => {
-            for word in words(text) {
-                into.insert(singular(&word).to_owned());
-                into.insert(word);
+            for word in text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                scratch.clear();
+                scratch.extend(word.chars().flat_map(char::to_lowercase));
+                visit(scratch);
             }
         }
         Value::Number(number) => {
-            into.insert(number.to_string());
+            scratch.clear();
+            let _ = write!(scratch, "{number}");
+            visit(scratch);
         }
-        Value::Array(values) => values.iter().for_each(|v| collect_words(v, into)),
-        Value::Object(map) => map.values().for_each(|v| collect_words(v, into)),
+        Value::Array(values) => values.iter().for_each(|v| visit_words(v, scratch, visit)),
+        Value::Object(map) => map.values().for_each(|v| visit_words(v, scratch, visit)),
         Value::Null | Value::Bool(_) => {}
     }
 }
@@ -141,18 +175,33 @@ mod tests {
 
     #[test]
     fn keywords_drop_short_and_stop_words() {
-        assert_eq!(
-            keywords("How many invoices are in DRAFT status? draft!"),
-            ["invoices", "draft", "status"]
-        );
+        let words: Vec<String> = keywords("How many invoices are in DRAFT status? draft!")
+            .into_iter()
+            .map(|k| k.word)
+            .collect();
+        assert_eq!(words, ["invoices", "draft", "status"]);
     }
 
     #[test]
     fn plural_and_singular_match() {
-        let mut into = HashSet::new();
-        collect_words(&Value::String("Invoice for Acme".into()), &mut into);
-        assert!(into.contains("invoice") && into.contains("acme"));
-        assert_eq!(singular("invoices"), "invoice");
+        let invoice = Keyword {
+            word: "invoice".into(),
+            singular: "invoice".into(),
+        };
+        let invoices = Keyword {
+            word: "invoices".into(),
+            singular: "invoice".into(),
+        };
+        assert!(invoice.matches("invoices") && invoices.matches("invoice"));
+        assert!(!invoice.matches("voice"));
         assert_eq!(singular("bus"), "bus");
+    }
+
+    #[test]
+    fn words_are_lowercased_from_strings_and_numbers() {
+        let mut seen = Vec::new();
+        let value = serde_json::json!({"a": "Acme-Corp", "b": [42, true, null]});
+        visit_words(&value, &mut String::new(), &mut |w| seen.push(w.to_owned()));
+        assert_eq!(seen, ["acme", "corp", "42"]);
     }
 }

@@ -367,9 +367,10 @@ impl EmulatorBuilder {
         self
     }
 
-    /// How long an upsert reports `Queued` before it reports `Completed`.
+    /// How long an upsert reports `Queued` before it reports `Completed`
+    /// (at most a year).
     pub fn processing_time(mut self, processing_time: Duration) -> Self {
-        self.processing_time = processing_time;
+        self.processing_time = processing_time.min(Duration::from_secs(365 * 86_400));
         self
     }
 

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::faults::whole_seconds_at_least_one;
 use crate::time::epoch_seconds_ceil;
 
+const YEAR: Duration = Duration::from_secs(365 * 86_400);
+
 /// At most [`limit`](RateLimit::limit) requests per
 /// [`window`](RateLimit::window), counted across the whole server.
 ///
@@ -25,12 +27,12 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// `limit` requests per `window`; a window shorter than a millisecond is
-    /// taken as one millisecond.
+    /// `limit` requests per `window`; the window is kept between one
+    /// millisecond and one year.
     pub fn new(limit: u32, window: Duration) -> Self {
         Self {
             limit,
-            window: window.max(Duration::from_millis(1)),
+            window: window.clamp(Duration::from_millis(1), YEAR),
         }
     }
 

@@ -151,7 +151,7 @@ async fn create_upsert(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
 
-    let mut response = match validate::upsert(&body) {
+    let mut response = match validate::upsert(body) {
         Ok(upsert) => {
             let created_at = shared
                 .store

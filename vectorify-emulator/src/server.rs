@@ -203,8 +203,8 @@ async fn exchange(
     if let Some(quota) = quota {
         add_quota_headers(&mut response, quota);
     }
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        response = explain_method_not_allowed(response, &record.method, &record.path);
+    if needs_json_body(&response) {
+        response = as_json_error(response, &record.method, &record.path).await;
     }
     let disconnect = response.extensions().get::<Disconnect>().is_some();
     record.fault = response
@@ -320,29 +320,54 @@ fn add_quota_headers(response: &mut Response<Body>, quota: Quota) {
     }
 }
 
-/// Gives the router's bare 405 the JSON body Laravel sends, keeping `Allow`.
-fn explain_method_not_allowed(
-    response: Response<Body>,
-    method: &str,
-    path: &str,
-) -> Response<Body> {
-    let allowed = response
-        .headers()
-        .get(header::ALLOW)
-        .and_then(|allow| allow.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+/// Whether a response is an error the router answered in plain text or with
+/// no body (a 405, or an extractor's rejection of a malformed path), where
+/// the API answers JSON. Injected faults keep their pages.
+fn needs_json_body(response: &Response<Body>) -> bool {
+    let plain = match response.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(content_type) => content_type.as_bytes().starts_with(b"text/plain"),
+    };
+    plain
+        && (response.status().is_client_error() || response.status().is_server_error())
+        && response.extensions().get::<Injected>().is_none()
+}
+
+/// Gives an error the JSON body Laravel sends: for a 405 the method and the
+/// supported ones (keeping `Allow`), otherwise the router's own text.
+async fn as_json_error(response: Response<Body>, method: &str, path: &str) -> Response<Body> {
+    let (parts, body) = response.into_parts();
     let route = path.trim_start_matches('/');
-    let mut explained = respond::message(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!(
+    let text = if parts.status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = parts
+            .headers
+            .get(header::ALLOW)
+            .and_then(|allow| allow.to_str().ok())
+            .unwrap_or_default();
+        format!(
             "The {method} method is not supported for route {route}. Supported methods: {allowed}."
-        ),
-    );
-    for (name, value) in response.headers() {
+        )
+    } else {
+        let said = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let said = String::from_utf8_lossy(&said);
+        match said.trim() {
+            "" => parts
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            said => said.to_owned(),
+        }
+    };
+
+    let mut explained = respond::message(parts.status, &text);
+    for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             explained.headers_mut().append(name.clone(), value.clone());
         }
     }
+    *explained.extensions_mut() = parts.extensions;
     explained
 }

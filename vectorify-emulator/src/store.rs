@@ -293,7 +293,14 @@ impl State {
                 UpsertStatus::Queued
             },
             created_at: iso8601(entry.created),
-            completed_at: completed.then(|| iso8601(entry.created + entry.processing)),
+            completed_at: completed.then(|| {
+                iso8601(
+                    entry
+                        .created
+                        .checked_add(entry.processing)
+                        .unwrap_or(entry.created),
+                )
+            }),
         })
     }
 

@@ -142,21 +142,31 @@ pub(crate) struct ValidUpsert {
 /// `collection` is required here although the newest reference marks it
 /// optional: without it the emulator could not know where the items go, and
 /// the project's client always sends it.
-pub(crate) fn upsert(body: &Value) -> Result<ValidUpsert, ValidationErrors> {
-    let empty = Map::new();
-    let root = body.as_object().unwrap_or(&empty);
+pub(crate) fn upsert(body: Value) -> Result<ValidUpsert, ValidationErrors> {
+    let mut root = match body {
+        Value::Object(root) => root,
+        _ => Map::new(),
+    };
     let mut errors = ValidationErrors::default();
 
     let (slug, fields) = collection(root.get("collection"), &mut errors);
-    let items = items(root.get("items"), fields.as_deref(), &mut errors);
+    check_items(root.get("items"), fields.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
 
+    // The body is valid: move its parts out rather than copy them.
     let metadata = root
-        .get("collection")
-        .and_then(|c| c.get("metadata"))
-        .filter(|m| !m.is_null())
-        .cloned()
+        .get_mut("collection")
+        .and_then(|collection| collection.get_mut("metadata"))
+        .map(Value::take)
+        .filter(|metadata| !metadata.is_null())
         .unwrap_or_else(|| Value::Object(Map::new()));
-    errors.into_result(ValidUpsert {
+    let items = match root.remove("items") {
+        Some(Value::Array(items)) => items.into_iter().filter_map(take_item).collect(),
+        _ => Vec::new(),
+    };
+    Ok(ValidUpsert {
         collection: ValidCollection {
             slug: slug.unwrap_or_default(),
             metadata,
@@ -296,24 +306,24 @@ fn enum_options(path: &str, options: Option<&Value>, errors: &mut ValidationErro
     }
 }
 
-fn items(
+fn check_items(
     value: Option<&Value>,
     fields: Option<&[(String, FieldType)]>,
     errors: &mut ValidationErrors,
-) -> Vec<ValidItem> {
+) {
     let items = match value {
         None | Some(Value::Null) => {
             errors.add("items", required("items"));
-            return Vec::new();
+            return;
         }
         Some(Value::Array(items)) if items.is_empty() => {
             errors.add("items", "The items field must have at least 1 items.");
-            return Vec::new();
+            return;
         }
         Some(Value::Array(items)) => items,
         Some(_) => {
             errors.add("items", must_be("items", "an array"));
-            return Vec::new();
+            return;
         }
     };
     if items.len() > MAX_ITEMS_PER_UPSERT {
@@ -323,97 +333,91 @@ fn items(
         );
     }
 
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(index, item)| self::item(index, item, fields, errors))
-        .collect()
+    for (index, item) in items.iter().enumerate() {
+        check_item(index, item, fields, errors);
+    }
 }
 
-fn item(
+fn check_item(
     index: usize,
     value: &Value,
     fields: Option<&[(String, FieldType)]>,
     errors: &mut ValidationErrors,
-) -> Option<ValidItem> {
+) {
     let path = format!("items.{index}");
     let Some(item) = value.as_object() else {
         errors.add(&path, must_be(&path, "an object"));
-        return None;
+        return;
     };
-    let before = errors.fields.len();
 
     let id_path = format!("{path}.id");
-    let id = match item.get("id") {
-        blank if is_blank(blank) => {
-            errors.add(&id_path, required(&id_path));
-            None
-        }
-        Some(Value::String(id)) => Some(id.clone()),
+    match item.get("id") {
+        blank if is_blank(blank) => errors.add(&id_path, required(&id_path)),
+        Some(Value::String(_)) => {}
         // The older reference sent integer ids; they are kept as their decimal text.
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => {
-            errors.add(&id_path, must_be(&id_path, "a string"));
-            None
-        }
-    };
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {}
+        _ => errors.add(&id_path, must_be(&id_path, "a string")),
+    }
 
     let data_path = format!("{path}.data");
-    let data = match item.get("data") {
-        None | Some(Value::Null) => {
-            errors.add(&data_path, required(&data_path));
-            None
-        }
-        Some(Value::Object(data)) => Some(data.clone()),
-        Some(_) => {
-            errors.add(&data_path, must_be(&data_path, "an object"));
-            None
-        }
-    };
+    match item.get("data") {
+        None | Some(Value::Null) => errors.add(&data_path, required(&data_path)),
+        Some(Value::Object(_)) => {}
+        Some(_) => errors.add(&data_path, must_be(&data_path, "an object")),
+    }
 
     let metadata_path = format!("{path}.metadata");
-    let metadata = match item.get("metadata") {
-        None | Some(Value::Null) => Some(Map::new()),
+    match item.get("metadata") {
+        None | Some(Value::Null) => {}
         Some(Value::Object(metadata)) => {
             if let Some(fields) = fields {
                 item_metadata(&metadata_path, metadata, fields, errors);
             }
-            Some(metadata.clone())
         }
-        Some(_) => {
-            errors.add(&metadata_path, must_be(&metadata_path, "an object"));
-            None
-        }
-    };
+        Some(_) => errors.add(&metadata_path, must_be(&metadata_path, "an object")),
+    }
 
     let tenant_path = format!("{path}.tenant");
-    let tenant = match item.get("tenant") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-        Some(_) => {
-            errors.add(&tenant_path, must_be(&tenant_path, "an integer"));
-            None
-        }
-    };
+    match item.get("tenant") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) if n.as_i64().is_some() => {}
+        Some(_) => errors.add(&tenant_path, must_be(&tenant_path, "an integer")),
+    }
 
     let url_path = format!("{path}.url");
-    let url = match item.get("url") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(url)) => Some(url.clone()),
-        Some(_) => {
-            errors.add(&url_path, must_be(&url_path, "a string"));
-            None
-        }
-    };
-
-    if errors.fields.len() != before {
-        return None;
+    match item.get("url") {
+        None | Some(Value::Null) | Some(Value::String(_)) => {}
+        Some(_) => errors.add(&url_path, must_be(&url_path, "a string")),
     }
+}
+
+/// Moves the fields out of an item that [`check_item`] passed.
+fn take_item(value: Value) -> Option<ValidItem> {
+    let Value::Object(mut item) = value else {
+        return None;
+    };
+    let id = match item.remove("id")? {
+        Value::String(id) => id,
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let Value::Object(data) = item.remove("data")? else {
+        return None;
+    };
+    let metadata = match item.remove("metadata") {
+        Some(Value::Object(metadata)) => metadata,
+        _ => Map::new(),
+    };
+    let tenant = item.get("tenant").and_then(Value::as_i64);
+    let url = match item.remove("url") {
+        Some(Value::String(url)) => Some(url),
+        _ => None,
+    };
     Some(ValidItem {
-        id: id?,
+        id,
         tenant,
-        data: data?,
-        metadata: metadata?,
+        data,
+        metadata,
         url,
     })
 }
@@ -560,7 +564,7 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_an_object_needs_collection_and_items() {
-        assert_eq!(keys(upsert(&json!([1, 2]))), ["collection", "items"]);
+        assert_eq!(keys(upsert(json!([1, 2]))), ["collection", "items"]);
     }
 
     #[test]
@@ -584,6 +588,6 @@ mod tests {
             "collection": {"slug": "x", "metadata": {"status": {"type": "enum"}}},
             "items": [{"id": "1", "data": {}, "metadata": {"status": "anything"}}]
         });
-        assert_eq!(keys(upsert(&body)), ["collection.metadata.status.options"]);
+        assert_eq!(keys(upsert(body)), ["collection.metadata.status.options"]);
     }
 }

@@ -373,3 +373,14 @@ async fn wrong_method_is_405_json_with_allow() {
     let allow = reply.header("allow").unwrap_or_default();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
 }
+
+#[tokio::test]
+async fn a_path_the_router_cannot_read_is_answered_in_json() {
+    let api = start().await;
+
+    let reply = api.get("upserts/%FF").await;
+
+    assert!(matches!(reply.status, 400 | 404), "{}", reply.status);
+    assert!(reply.json["message"].is_string(), "{}", reply.text);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+}
