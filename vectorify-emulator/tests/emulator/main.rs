@@ -7,5 +7,6 @@ mod common;
 mod faults;
 mod inspection;
 mod rate_limit;
+mod robustness;
 mod upserts;
 mod validation;
