@@ -1,25 +1,5 @@
-//! How the emulator answers a question: a keyword match over the stored items.
-//!
-//! The hosted service answers with a language model over a vector index. The
-//! emulator cannot, so its answers only say which items share words with the
-//! question:
-//!
-//! 1. The question is split into words (runs of letters and digits),
-//!    lowercased; words shorter than three characters and common English
-//!    stop words are dropped. What is left are the keywords.
-//! 2. An item's words are those of every string and number in its `data` and
-//!    `metadata`, found the same way.
-//! 3. A keyword matches an item word when they are equal, or equal once a
-//!    trailing `s` is taken from either (so `invoice` finds `invoices`).
-//!    At most the first 64 keywords are looked for.
-//! 4. An item's score is the number of distinct keywords it matches; items
-//!    with a score of zero do not match. Only the asked collections (all when
-//!    none are named) and the asked tenant (all items when none is given) are
-//!    searched; this is the one request that reads through stored items, and
-//!    only those of the asked collections and tenant.
-//! 5. The answer names how many items matched and the best three as
-//!    `collection/id`, highest score first, ties in (collection, tenant, id)
-//!    order.
+//! How the emulator answers a question: a keyword match over the stored
+//! items, described in the crate docs under "How questions are answered".
 
 use std::collections::HashSet;
 use std::fmt::Write as _;

@@ -67,18 +67,62 @@
 //!   Within one body a repeated id is stored once, the last one winning.
 //! - An upsert's status is `Queued` for the processing time (200 ms unless
 //!   set), then `Completed`; its items are searchable at once.
-//! - Questions are answered by a keyword match over the stored items, not by
-//!   a language model as the hosted service does; see the `answer` module
-//!   docs (in the source) and [`EmulatorBuilder`]. `POST /v1/query` opens a
-//!   chat of its own, so its answer's `chat_id` can be followed.
+//! - Questions are answered by a keyword match over the stored items (below),
+//!   not by a language model as the hosted service does. `POST /v1/query`
+//!   opens a chat of its own, so its answer's `chat_id` can be followed. A
+//!   follow-up message in a chat searches what the chat's first question
+//!   searched; the emulator keeps no other memory of the conversation.
+//!   Messages have `user: null` (an API key has no user) and echo the
+//!   question's `identifier`; chats also carry their `feedback`.
+//!
+//! # How questions are answered
+//!
+//! The hosted service answers with a language model over a vector index, so
+//! its answers are prose about the data. The emulator's answers only say
+//! which items share words with the question — enough to see that items
+//! arrived and that collection and tenant filters work, not to judge answers:
+//!
+//! 1. The question is split into words (runs of letters and digits),
+//!    lowercased; words shorter than three characters and common English
+//!    stop words ("how", "many", "the", "which", ...) are dropped. The rest
+//!    are the keywords (the first 64 of them).
+//! 2. An item's words are those of every string and number in its `data` and
+//!    `metadata`, found the same way.
+//! 3. A keyword matches an item word when they are equal, or equal once a
+//!    trailing `s` is taken from either (so `invoice` finds `invoices`).
+//! 4. An item's score is the number of distinct keywords it matches; items
+//!    scoring zero do not match. Only the asked `collections` (all when none
+//!    are named) and the asked `tenant` (every item when none is given) are
+//!    searched.
+//! 5. The answer says how many items matched and names the best three as
+//!    `collection/id`, highest score first, ties in (collection, tenant, id)
+//!    order, e.g. `2 items match the keywords invoices, draft. Best matches:
+//!    invoices/1, invoices/2. (Answered by the Vectorify emulator's keyword
+//!    match; the hosted service answers with a language model.)`
 //!
 //! # Faults and rate limit
 //!
-//! [`Faults`] apply to authenticated requests to known routes. The
-//! [`RateLimit`] (off unless set) counts every request; while it is on, every
-//! response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
-//! `X-RateLimit-Reset`, and a request past the limit gets 429
-//! `{"message": "Too Many Attempts."}` with `Retry-After`.
+//! [`Faults`] apply to authenticated requests to known routes, after the
+//! body was read and the rate limit passed:
+//!
+//! - a server error answers 500 or 503 with a JSON message, or 502 or 503
+//!   with an HTML page as a proxy would, and stores nothing;
+//! - an injected 429 carries `Retry-After` (1 s unless set) and stores nothing;
+//! - a dropped connection is closed before the request is handled: no byte
+//!   of a response is written and nothing is stored;
+//! - a lost response is handled (an upsert's items are stored), then the
+//!   connection is closed before any byte of the response is written;
+//! - latency (plus jitter) delays each request before it is handled.
+//!
+//! The n-th request after the faults were set meets the same fault for the
+//! same seed. [`Emulator::requests`] shows which fault each request met.
+//!
+//! The [`RateLimit`] (off unless set) is a fixed window counting every
+//! request to the server; while it is on, every response carries
+//! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
+//! (epoch seconds), and a request past the limit gets 429
+//! `{"message": "Too Many Attempts."}` with `Retry-After` (whole seconds
+//! until the window ends, at least 1).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
