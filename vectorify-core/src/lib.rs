@@ -33,10 +33,13 @@
 //! );
 //! ```
 
+mod client;
 mod collection;
+mod error;
 mod item;
 mod metadata;
 mod record;
+pub mod upsert;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -46,6 +49,13 @@ pub use collection::{Collection, MetadataField, MetadataType};
 pub use item::{Item, ItemId, ItemUrl, Tenant, TenantKey};
 pub use metadata::MetadataValue;
 pub use record::Vectorify;
+
+pub use client::{API_KEY_VAR, ApiKey, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use error::{ApiError, Error};
+pub use upsert::{
+    Failure, InProcessPacer, MAX_BATCH_SIZE, NoPacing, Pacer, Progress, ProgressEvent, RetryPolicy,
+    UpsertAll, UpsertError, UpsertReport, UpsertStream,
+};
 
 /// Derives [`Vectorify`] for a struct with named fields, or [`MetadataValue`]
 /// for a fieldless enum (an `enum` metadata type whose options are the

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde::Serializer;
 
-use crate::{Collection, Item, Tenant};
+use crate::{Client, Collection, Error, Item, Tenant};
 
 /// A type whose values are items of one Vectorify collection.
 ///
@@ -84,5 +84,37 @@ pub trait Vectorify {
         Self: Sized,
     {
         Item::new(self)
+    }
+
+    /// Upserts this record: sends it to its collection and returns once the
+    /// API has accepted it, retrying as the client's
+    /// [`RetryPolicy`](crate::RetryPolicy) allows. For many records, use
+    /// [`Client::upsert_all`].
+    ///
+    /// ```no_run
+    /// use vectorify_core::{Client, Vectorify};
+    ///
+    /// #[derive(Vectorify)]
+    /// #[vectorify(collection = "invoices")]
+    /// struct Invoice {
+    ///     #[vectorify(id)]
+    ///     id: u64,
+    ///     amount: String,
+    /// }
+    ///
+    /// # async fn run() -> Result<(), vectorify_core::Error> {
+    /// let client = Client::from_env()?;
+    /// Invoice { id: 123, amount: "100".into() }.upsert(&client).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn upsert<'a>(
+        &'a self,
+        client: &'a Client,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: Sized + Sync,
+    {
+        client.upsert(self)
     }
 }

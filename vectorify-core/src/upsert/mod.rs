@@ -1,0 +1,211 @@
+//! Upserts: items written into batches, sent a bounded number at a time,
+//! retried and paced, and accounted for one by one.
+//!
+//! The data flows one way: [`batch`] writes items into request bodies,
+//! [`run`] keeps batches in flight and settles each, [`send`] makes one
+//! attempt and sorts its answer, [`retry`] and [`pacing`] decide when the
+//! next one goes, and [`account`] records what came of every item.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::stream::{self, Stream};
+
+use crate::{Client, Error, Vectorify};
+
+mod account;
+mod batch;
+mod pacing;
+mod progress;
+mod retry;
+mod run;
+mod send;
+
+pub use account::{Failure, UpsertError, UpsertReport};
+pub use batch::MAX_BATCH_SIZE;
+pub use pacing::{InProcessPacer, NoPacing, Pace, Pacer, PacerFuture, RateLimitSignal, Ticket};
+pub use progress::{Progress, ProgressEvent};
+pub use retry::RetryPolicy;
+
+pub(crate) use run::upsert_one;
+
+use progress::ProgressFn;
+
+/// The future of a bulk upsert, boxed so that it can be named.
+type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<UpsertReport, Error>> + Send + 'a>>;
+
+/// A bulk upsert of borrowed items, made by
+/// [`Client::upsert_all`](crate::Client::upsert_all). Await it to run it;
+/// set a progress callback first if you want one.
+///
+/// ```no_run
+/// # use vectorify_core::{Client, Vectorify};
+/// # async fn sync<T: Vectorify + Sync>(client: &Client, rows: Vec<T>) -> Result<(), vectorify_core::Error> {
+/// let report = client
+///     .upsert_all(&rows)
+///     .on_progress(|progress| eprintln!("{} of {:?}", progress.done(), progress.total))
+///     .await?;
+/// println!("{} items in {} batches, {} retries", report.items, report.batches, report.retries);
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "an upsert does nothing until it is awaited"]
+pub struct UpsertAll<'a, T, I> {
+    client: Client,
+    items: I,
+    progress: Option<ProgressFn>,
+    record: PhantomData<fn() -> &'a T>,
+}
+
+impl<'a, T, I> UpsertAll<'a, T, I>
+where
+    I: IntoIterator<Item = &'a T>,
+    T: Vectorify + 'a,
+{
+    pub(crate) fn new(client: Client, items: I) -> Self {
+        UpsertAll {
+            client,
+            items,
+            progress: None,
+            record: PhantomData,
+        }
+    }
+
+    /// Calls `callback` each time a batch is accepted, fails or is retried,
+    /// and when the run ends. The callback runs on the task that awaits the
+    /// upsert: keep it short.
+    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressFn(Arc::new(callback)));
+        self
+    }
+}
+
+impl<'a, T, I> IntoFuture for UpsertAll<'a, T, I>
+where
+    I: IntoIterator<Item = &'a T> + Send + 'a,
+    I::IntoIter: Send + 'a,
+    T: Vectorify + Sync + 'a,
+{
+    type Output = Result<UpsertReport, Error>;
+    type IntoFuture = RunFuture<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let UpsertAll {
+            client,
+            items,
+            progress,
+            ..
+        } = self;
+        Box::pin(async move {
+            let items = items.into_iter();
+            let total = exact_size(items.size_hint());
+            run::upsert_many::<T, _, _>(&client.inner, stream::iter(items), total, progress).await
+        })
+    }
+}
+
+impl<T, I> std::fmt::Debug for UpsertAll<'_, T, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpsertAll")
+            .field("client", &self.client)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bulk upsert of items read from a [`Stream`], made by
+/// [`Client::upsert_stream`](crate::Client::upsert_stream). Await it to run
+/// it.
+///
+/// The stream is read only as fast as batches leave: memory holds the
+/// batches in flight and the one being written, whatever the length of the
+/// input.
+///
+/// ```no_run
+/// # use futures_util::stream;
+/// # use vectorify_core::{Client, Vectorify};
+/// # async fn sync<T: Vectorify + Send + Sync + 'static>(client: &Client, rows: impl Iterator<Item = T> + Send) -> Result<(), vectorify_core::Error> {
+/// // Any `Stream` of owned items: a database cursor, a file read line by line.
+/// let report = client.upsert_stream(stream::iter(rows)).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "an upsert does nothing until it is awaited"]
+pub struct UpsertStream<'a, S> {
+    client: Client,
+    stream: S,
+    total: Option<u64>,
+    progress: Option<ProgressFn>,
+    lifetime: PhantomData<&'a ()>,
+}
+
+impl<'a, S> UpsertStream<'a, S>
+where
+    S: Stream + 'a,
+    S::Item: Vectorify,
+{
+    pub(crate) fn new(client: Client, stream: S) -> Self {
+        UpsertStream {
+            client,
+            stream,
+            total: None,
+            progress: None,
+            lifetime: PhantomData,
+        }
+    }
+
+    /// Calls `callback` each time a batch is accepted, fails or is retried,
+    /// and when the run ends. The callback runs on the task that awaits the
+    /// upsert: keep it short.
+    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressFn(Arc::new(callback)));
+        self
+    }
+
+    /// How many items the stream will yield, if you know (a `COUNT(*)` run
+    /// before the query, say); reported as [`Progress::total`].
+    pub fn total(mut self, items: u64) -> Self {
+        self.total = Some(items);
+        self
+    }
+}
+
+impl<'a, S> IntoFuture for UpsertStream<'a, S>
+where
+    S: Stream + Send + 'a,
+    S::Item: Vectorify + Send,
+{
+    type Output = Result<UpsertReport, Error>;
+    type IntoFuture = RunFuture<'a>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let UpsertStream {
+            client,
+            stream,
+            total,
+            progress,
+            ..
+        } = self;
+        Box::pin(async move {
+            let total = total.or_else(|| exact_size(stream.size_hint()));
+            run::upsert_many::<S::Item, _, _>(&client.inner, stream, total, progress).await
+        })
+    }
+}
+
+impl<S> std::fmt::Debug for UpsertStream<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpsertStream")
+            .field("client", &self.client)
+            .field("total", &self.total)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The input's length, when its size hint is exact.
+fn exact_size((lower, upper): (usize, Option<usize>)) -> Option<u64> {
+    (upper == Some(lower)).then_some(lower as u64)
+}

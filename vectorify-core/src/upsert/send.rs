@@ -1,0 +1,118 @@
+//! One attempt: a batch body sent to `POST /upserts`, and its answer sorted
+//! into accepted, refused, too large, or worth another try.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+
+use super::pacing::RateLimitSignal;
+use crate::client::Inner;
+use crate::error::{ApiError, Error, KEPT_BODY_BYTES, is_retryable_status};
+
+/// The answer to one attempt.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// The API took the batch.
+    Accepted { status: u16 },
+    /// The API found the body too large (413).
+    TooLarge(ApiError),
+    /// The API refused the batch, and would refuse it again.
+    Refused(ApiError),
+    /// The request could not be made, and would not be made next time.
+    Broken(Error),
+    /// The attempt failed in a way another attempt may not.
+    Retry {
+        error: Error,
+        retry_after: Option<Duration>,
+    },
+}
+
+impl Answer {
+    /// The status, for logs; `None` when no answer came.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Answer::Accepted { status } => Some(*status),
+            Answer::TooLarge(error) | Answer::Refused(error) => Some(error.status),
+            Answer::Broken(error) | Answer::Retry { error, .. } => error.status(),
+        }
+    }
+}
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// Sends one body and reads the whole answer, so that the connection can
+/// serve the next request.
+pub(crate) async fn attempt(client: &Inner, body: Bytes) -> (Answer, RateLimitSignal) {
+    let mut request = client
+        .http
+        .post(client.upserts_url.clone())
+        .header(crate::client::API_KEY_HEADER, client.api_key.clone())
+        .header(CONTENT_TYPE, JSON)
+        .header(ACCEPT, JSON)
+        .body(body);
+    if let Some(timeout) = client.timeout {
+        request = request.timeout(timeout);
+    }
+
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(error) => return (transport_failure(error), RateLimitSignal::no_answer()),
+    };
+
+    let status = response.status().as_u16();
+    let signal = RateLimitSignal::from_headers(status, response.headers());
+    let answer = match read_body(response, status).await {
+        Err(error) => transport_failure(error),
+        Ok(_) if (200..300).contains(&status) => Answer::Accepted { status },
+        Ok(body) => {
+            let error = ApiError::from_response(status, &body, signal.retry_after);
+            if status == 413 {
+                Answer::TooLarge(error)
+            } else if is_retryable_status(status) {
+                Answer::Retry {
+                    retry_after: error.retry_after,
+                    error: Error::Api(error),
+                }
+            } else {
+                Answer::Refused(error)
+            }
+        }
+    };
+    (answer, signal)
+}
+
+/// Reads a body in full; past what an error keeps, the rest is read and
+/// dropped (a success body is small and not kept at all).
+async fn read_body(
+    mut response: reqwest::Response,
+    status: u16,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let keep = if (200..300).contains(&status) {
+        0
+    } else {
+        KEPT_BODY_BYTES * 2
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = keep.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(body)
+}
+
+fn transport_failure(error: reqwest::Error) -> Answer {
+    let error = if error.is_timeout() {
+        Error::Timeout(error)
+    } else if error.is_builder() {
+        return Answer::Broken(Error::Config(format!(
+            "the request could not be built: {error}"
+        )));
+    } else {
+        Error::Connection(error)
+    };
+    Answer::Retry {
+        error,
+        retry_after: None,
+    }
+}
