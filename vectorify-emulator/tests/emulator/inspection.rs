@@ -167,7 +167,7 @@ async fn restarted_emulator_keeps_its_store() {
 
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish() {
-    let faults = Faults::none().latency(Duration::from_millis(150));
+    let faults = Faults::none().latency(Duration::from_millis(500));
     let api = start_with(builder().faults(faults)).await;
     let request = {
         let (client, url) = (api.client.clone(), api.url("upserts"));
@@ -180,7 +180,8 @@ async fn shutdown_lets_a_request_in_flight_finish() {
                 .await
         })
     };
-    tokio::time::sleep(Duration::from_millis(40)).await;
+    // Long enough for the request to reach the server, well inside its latency.
+    tokio::time::sleep(Duration::from_millis(150)).await;
 
     let store = api.emulator.store();
     api.emulator.shutdown().await;
@@ -198,7 +199,7 @@ async fn dropping_the_emulator_stops_serving() {
     drop(emulator);
 
     let mut refused = false;
-    for _ in 0..100 {
+    for _ in 0..400 {
         tokio::time::sleep(Duration::from_millis(5)).await;
         if tokio::net::TcpStream::connect(addr).await.is_err() {
             refused = true;

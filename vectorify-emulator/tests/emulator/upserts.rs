@@ -305,7 +305,7 @@ async fn empty_upsert_list_has_one_empty_page() {
 
 #[tokio::test]
 async fn upsert_status_moves_from_queued_to_completed() {
-    let api = start_with(builder().processing_time(Duration::from_millis(60))).await;
+    let api = start_with(builder().processing_time(Duration::from_millis(250))).await;
     api.post("upserts", &one_invoice()).await;
 
     let queued = api.get("upserts/1").await;
@@ -317,7 +317,7 @@ async fn upsert_status_moves_from_queued_to_completed() {
     assert_eq!(upsert["chunk_size"], 1);
     assert_eq!(upsert["id"], "1");
 
-    tokio::time::sleep(Duration::from_millis(80)).await;
+    tokio::time::sleep(Duration::from_millis(260)).await;
     let completed = api.get("upserts/1").await;
     assert_eq!(completed.json["data"]["status"], "Completed");
     assert!(
