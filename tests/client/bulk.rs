@@ -107,3 +107,19 @@ async fn batches_too_large_for_the_api_are_split_and_a_lone_item_too_large_fails
     support::assert_stored_exactly(&emulator, &others);
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_runs_are_futures_that_can_run_side_by_side() {
+    let emulator = support::start(support::emulator()).await;
+    let client = support::client(&emulator);
+    let first = invoices(500);
+    let second: Vec<_> = (501..=1_000).map(support::invoice).collect();
+
+    let (a, b) =
+        futures_util::future::join(client.upsert_all(&first), client.upsert_all(&second)).await;
+
+    assert_eq!((support::ok(a).items, support::ok(b).items), (500, 500));
+    let both: Vec<_> = first.iter().chain(&second).collect();
+    support::assert_stored_exactly(&emulator, &both);
+    emulator.shutdown().await;
+}

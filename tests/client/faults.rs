@@ -141,3 +141,37 @@ async fn the_total_time_for_retries_is_bounded() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_requests_that_time_out() {
+    // Half the requests take longer than the client waits.
+    let faults = Faults::none()
+        .seed(6)
+        .latency_jitter(Duration::from_millis(400));
+    let emulator = support::start(support::emulator().faults(faults)).await;
+    let client = support::build(support::builder(&emulator).timeout(Duration::from_millis(200)));
+    let invoices = invoices(450);
+
+    let report = support::ok(client.upsert_all(&invoices).await);
+
+    assert_eq!(report.items, 450);
+    assert!(report.retries > 0, "{report:?}");
+    support::assert_stored_exactly(&emulator, &all(&invoices));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_request_that_outlasts_the_timeout_is_a_timeout_error() {
+    let faults = Faults::none().latency(Duration::from_millis(500));
+    let emulator = support::start(support::emulator().faults(faults)).await;
+    let client = support::build(
+        support::builder(&emulator)
+            .timeout(Duration::from_millis(50))
+            .retry_policy(RetryPolicy::no_retries()),
+    );
+
+    let error = support::invoice(1).upsert(&client).await.err();
+
+    assert!(matches!(error, Some(Error::Timeout(_))), "{error:?}");
+    emulator.shutdown().await;
+}

@@ -146,22 +146,30 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.items.as_slice() {
-            [(_, id)] => write!(f, "item {id:?}")?,
-            items => {
-                f.write_str("items ")?;
-                for (index, (_, id)) in items.iter().take(SHOWN_IDS).enumerate() {
-                    if index > 0 {
-                        f.write_str(", ")?;
+        // An error about one item already names it.
+        let named = matches!(
+            self.error,
+            Error::Serialize { .. } | Error::EmptyId { .. } | Error::ItemTooLarge { .. }
+        );
+        if !named {
+            match self.items.as_slice() {
+                [(_, id)] => write!(f, "item {id:?}: ")?,
+                items => {
+                    f.write_str("items ")?;
+                    for (index, (_, id)) in items.iter().take(SHOWN_IDS).enumerate() {
+                        if index > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{id:?}")?;
                     }
-                    write!(f, "{id:?}")?;
-                }
-                if items.len() > SHOWN_IDS {
-                    write!(f, " and {} more", items.len() - SHOWN_IDS)?;
+                    if items.len() > SHOWN_IDS {
+                        write!(f, " and {} more", items.len() - SHOWN_IDS)?;
+                    }
+                    f.write_str(": ")?;
                 }
             }
         }
-        write!(f, ": {}", self.error)?;
+        write!(f, "{}", self.error)?;
         // The cause of a broken connection or a bad item is one level down.
         let mut source = std::error::Error::source(&self.error);
         while let Some(cause) = source {
@@ -169,7 +177,8 @@ impl fmt::Display for Failure {
             source = cause.source();
         }
         match self.attempts {
-            0 => f.write_str(" (not sent)"),
+            0 if named => Ok(()),
+            0 => f.write_str(" (not sent: the API had refused an earlier batch the same way)"),
             1 => Ok(()),
             attempts => write!(f, " (after {attempts} attempts)"),
         }

@@ -1,15 +1,22 @@
 //! Upserts: items written into batches, sent a bounded number at a time,
 //! retried and paced, and accounted for one by one.
 //!
-//! The data flows one way: [`batch`] writes items into request bodies,
-//! [`run`] keeps batches in flight and settles each, [`send`] makes one
-//! attempt and sorts its answer, [`retry`] and [`pacing`] decide when the
-//! next one goes, and [`account`] records what came of every item.
+//! The data flows one way: each item is written straight into the JSON body
+//! of a batch, a bounded number of batches are in flight, each is sent and
+//! its answer sorted (accepted, refused, too large, worth another try), the
+//! [`RetryPolicy`] and the [`Pacer`] decide when the next attempt goes, and
+//! the outcome of every item ends in the [`UpsertReport`] or in an
+//! [`UpsertError`].
+//!
+//! The common types are re-exported at the crate's root; this module also
+//! holds what a custom [`Pacer`] needs ([`Pace`], [`Ticket`],
+//! [`RateLimitSignal`], [`PacerFuture`]).
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use futures_util::stream::{self, Stream};
 
@@ -36,9 +43,47 @@ use progress::ProgressFn;
 /// The future of a bulk upsert, boxed so that it can be named.
 type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<UpsertReport, Error>> + Send + 'a>>;
 
+/// Where a bulk upsert stands: configured, running, or over.
+enum Stage<'a, In> {
+    Ready(In),
+    Running(RunFuture<'a>),
+    Over,
+}
+
+impl<'a, In> Stage<'a, In> {
+    /// Polls the run, starting it with `start` on the first poll.
+    fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        start: impl FnOnce(In) -> RunFuture<'a>,
+    ) -> Poll<Result<UpsertReport, Error>> {
+        if let Stage::Ready(_) = self {
+            if let Stage::Ready(input) = std::mem::replace(self, Stage::Over) {
+                *self = Stage::Running(start(input));
+            }
+        }
+        let Stage::Running(run) = self else {
+            return Poll::Ready(Err(Error::Config(
+                "this upsert has already been awaited to its end".into(),
+            )));
+        };
+        let result = ready!(run.as_mut().poll(cx));
+        *self = Stage::Over;
+        Poll::Ready(result)
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Stage::Ready(_) => "ready",
+            Stage::Running(_) => "running",
+            Stage::Over => "over",
+        }
+    }
+}
+
 /// A bulk upsert of borrowed items, made by
-/// [`Client::upsert_all`](crate::Client::upsert_all). Await it to run it;
-/// set a progress callback first if you want one.
+/// [`Client::upsert_all`](crate::Client::upsert_all): a future that runs
+/// the upsert when awaited. Set a progress callback first if you want one.
 ///
 /// ```no_run
 /// # use vectorify_core::{Client, Vectorify};
@@ -54,7 +99,8 @@ type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<UpsertReport, Error>> + 
 #[must_use = "an upsert does nothing until it is awaited"]
 pub struct UpsertAll<'a, T, I> {
     client: Client,
-    items: I,
+    // Boxed so that the future is `Unpin` whatever the iterator.
+    stage: Stage<'a, Box<I>>,
     progress: Option<ProgressFn>,
     record: PhantomData<fn() -> &'a T>,
 }
@@ -67,7 +113,7 @@ where
     pub(crate) fn new(client: Client, items: I) -> Self {
         UpsertAll {
             client,
-            items,
+            stage: Stage::Ready(Box::new(items)),
             progress: None,
             record: PhantomData,
         }
@@ -82,26 +128,27 @@ where
     }
 }
 
-impl<'a, T, I> IntoFuture for UpsertAll<'a, T, I>
+impl<'a, T, I> Future for UpsertAll<'a, T, I>
 where
     I: IntoIterator<Item = &'a T> + Send + 'a,
     I::IntoIter: Send + 'a,
     T: Vectorify + Sync + 'a,
 {
     type Output = Result<UpsertReport, Error>;
-    type IntoFuture = RunFuture<'a>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        let UpsertAll {
-            client,
-            items,
-            progress,
-            ..
-        } = self;
-        Box::pin(async move {
-            let items = items.into_iter();
-            let total = exact_size(items.size_hint());
-            run::upsert_many::<T, _, _>(&client.inner, stream::iter(items), total, progress).await
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let client = &this.client;
+        let progress = &this.progress;
+        this.stage.poll(cx, |items| {
+            let client = client.clone();
+            let progress = progress.clone();
+            Box::pin(async move {
+                let items = items.into_iter();
+                let total = exact_size(items.size_hint());
+                run::upsert_many::<T, _, _>(&client.inner, stream::iter(items), total, progress)
+                    .await
+            })
         })
     }
 }
@@ -110,14 +157,15 @@ impl<T, I> std::fmt::Debug for UpsertAll<'_, T, I> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpsertAll")
             .field("client", &self.client)
+            .field("stage", &self.stage.name())
             .field("progress", &self.progress.is_some())
             .finish_non_exhaustive()
     }
 }
 
 /// A bulk upsert of items read from a [`Stream`], made by
-/// [`Client::upsert_stream`](crate::Client::upsert_stream). Await it to run
-/// it.
+/// [`Client::upsert_stream`](crate::Client::upsert_stream): a future that
+/// runs the upsert when awaited.
 ///
 /// The stream is read only as fast as batches leave: memory holds the
 /// batches in flight and the one being written, whatever the length of the
@@ -135,10 +183,9 @@ impl<T, I> std::fmt::Debug for UpsertAll<'_, T, I> {
 #[must_use = "an upsert does nothing until it is awaited"]
 pub struct UpsertStream<'a, S> {
     client: Client,
-    stream: S,
+    stage: Stage<'a, Pin<Box<S>>>,
     total: Option<u64>,
     progress: Option<ProgressFn>,
-    lifetime: PhantomData<&'a ()>,
 }
 
 impl<'a, S> UpsertStream<'a, S>
@@ -149,10 +196,9 @@ where
     pub(crate) fn new(client: Client, stream: S) -> Self {
         UpsertStream {
             client,
-            stream,
+            stage: Stage::Ready(Box::pin(stream)),
             total: None,
             progress: None,
-            lifetime: PhantomData,
         }
     }
 
@@ -172,25 +218,25 @@ where
     }
 }
 
-impl<'a, S> IntoFuture for UpsertStream<'a, S>
+impl<'a, S> Future for UpsertStream<'a, S>
 where
     S: Stream + Send + 'a,
     S::Item: Vectorify + Send,
 {
     type Output = Result<UpsertReport, Error>;
-    type IntoFuture = RunFuture<'a>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        let UpsertStream {
-            client,
-            stream,
-            total,
-            progress,
-            ..
-        } = self;
-        Box::pin(async move {
-            let total = total.or_else(|| exact_size(stream.size_hint()));
-            run::upsert_many::<S::Item, _, _>(&client.inner, stream, total, progress).await
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let client = &this.client;
+        let progress = &this.progress;
+        let total = this.total;
+        this.stage.poll(cx, |stream| {
+            let client = client.clone();
+            let progress = progress.clone();
+            Box::pin(async move {
+                let total = total.or_else(|| exact_size(stream.size_hint()));
+                run::upsert_many::<S::Item, _, _>(&client.inner, stream, total, progress).await
+            })
         })
     }
 }
@@ -199,6 +245,7 @@ impl<S> std::fmt::Debug for UpsertStream<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpsertStream")
             .field("client", &self.client)
+            .field("stage", &self.stage.name())
             .field("total", &self.total)
             .field("progress", &self.progress.is_some())
             .finish_non_exhaustive()

@@ -1,6 +1,7 @@
 //! Pacing: reading the API's rate-limit headers and holding requests back
 //! before the limit is hit, for all the work a client has in flight.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -81,6 +82,10 @@ pub struct RateLimitSignal {
     pub retry_after: Option<Duration>,
 }
 
+/// How often requests held back for a guessed window ask again while they
+/// wait for the answers that tell how much of it is left.
+const ANSWER_POLL: Duration = Duration::from_millis(25);
+
 /// `X-RateLimit-Reset` values below this are seconds from now, not epoch
 /// seconds (this is in 1973).
 const EPOCH_THRESHOLD: u64 = 100_000_000;
@@ -155,12 +160,14 @@ impl Pacer for NoPacing {
 ///   one that answered (those may not be counted yet), and lets requests go
 ///   while some are left;
 /// - when none are left, every request waits for the window to end
-///   (`X-RateLimit-Reset`), or for [`fallback_wait`](Self::fallback_wait)
-///   when the API did not say when that is;
+///   (`X-RateLimit-Reset`); then as many go as the window allows
+///   (`X-RateLimit-Limit`), until answers tell how many are left;
+/// - when the API did not say when the window ends, requests wait
+///   [`fallback_wait`](Self::fallback_wait), then one goes alone to learn
+///   whether the window is over;
 /// - a `Retry-After` on any answer holds every request back that long.
 ///
-/// A window it has not heard of yet (at the start, or after a reset) lets
-/// requests go until the first answer tells how much is left.
+/// Before the first answer it knows nothing, and lets requests go.
 #[derive(Debug)]
 pub struct InProcessPacer {
     state: Mutex<State>,
@@ -175,7 +182,8 @@ struct State {
     /// No request goes before this instant (`Retry-After`, or an exhausted
     /// window).
     paused_until: Option<Instant>,
-    /// The current window, as far as the answers tell.
+    /// The current window, as far as the answers tell; `None` lets every
+    /// request go.
     window: Option<Window>,
     /// The requests allowed per window, once an answer said.
     limit: Option<u64>,
@@ -189,6 +197,25 @@ struct Window {
     reset: Option<Instant>,
     /// The `X-RateLimit-Reset` that identifies the window, if any.
     reset_at: Option<SystemTime>,
+    /// The first ticket handed out in this window: answers to earlier ones
+    /// belong to an earlier window.
+    first_ticket: u64,
+    /// Whether an answer from this window has come yet; until then,
+    /// `remaining` is a guess that the first answer replaces.
+    heard: bool,
+}
+
+impl Window {
+    /// A window no answer has told about yet, allowing `remaining` requests.
+    fn guessed(remaining: u64, first_ticket: u64) -> Self {
+        Window {
+            remaining,
+            reset: None,
+            reset_at: None,
+            first_ticket,
+            heard: false,
+        }
+    }
 }
 
 impl Default for InProcessPacer {
@@ -238,38 +265,37 @@ impl InProcessPacer {
             state.paused_until = None;
         }
 
-        // A window that has ended tells nothing about the next one but its
+        // A window that has ended says nothing about the next one but its
         // size: let that many go until an answer tells more.
-        if state
-            .window
-            .as_ref()
-            .is_none_or(|window| window.reset.is_some_and(|reset| reset <= now))
-        {
-            state.window = state.limit.map(|limit| Window {
-                remaining: limit,
-                reset: None,
-                reset_at: None,
-            });
+        let next_ticket = state.next_ticket;
+        if let Some(window) = &state.window {
+            if window.reset.is_some_and(|reset| reset <= now) {
+                state.window = state.limit.map(|limit| Window::guessed(limit, next_ticket));
+            }
         }
 
         if let Some(window) = &mut state.window {
+            if window.remaining == 0 && !window.heard {
+                // The guess is used up: wait for the answers to tell more.
+                return Pace::Wait(ANSWER_POLL.min(self.fallback_wait));
+            }
             if window.remaining == 0 {
-                let wait = match window.reset {
-                    Some(reset) => reset - now,
-                    None => self.fallback_wait,
-                }
-                .min(self.max_wait);
-                // The next window starts when the wait ends.
-                window.reset = Some(now + wait);
+                let (wait, next) = match window.reset {
+                    Some(reset) => (reset - now, state.limit),
+                    // When the window ends is unknown: after the wait, one
+                    // request finds out.
+                    None => (self.fallback_wait, Some(1)),
+                };
+                let wait = wait.min(self.max_wait);
                 state.paused_until = Some(now + wait);
+                state.window = next.map(|remaining| Window::guessed(remaining, next_ticket));
                 return Pace::Wait(wait);
             }
             window.remaining -= 1;
         }
 
-        let ticket = Ticket(state.next_ticket);
         state.next_ticket += 1;
-        Pace::Go(ticket)
+        Pace::Go(Ticket(next_ticket))
     }
 
     fn observe_now(&self, ticket: Ticket, signal: RateLimitSignal, now: Instant) {
@@ -289,10 +315,20 @@ impl InProcessPacer {
             Some(remaining) => remaining,
             // A 429 without the headers still says the window is used up.
             None if signal.status == Some(429) => 0,
-            None => return,
+            None => {
+                // No news: a request let through on a guess gives its place
+                // back, so that the next one can find out instead.
+                if let Some(window) = &mut state.window {
+                    if !window.heard && ticket.0 >= window.first_ticket {
+                        window.remaining += 1;
+                    }
+                }
+                return;
+            }
         };
         // An answer from a window that has ended says nothing about this one.
-        if signal.reset.is_some_and(|reset| reset <= SystemTime::now()) {
+        let wall_now = SystemTime::now();
+        if signal.reset.is_some_and(|reset| reset <= wall_now) {
             return;
         }
 
@@ -303,9 +339,7 @@ impl InProcessPacer {
         let reset = signal
             .reset
             .map(|reset| {
-                let from_now = reset
-                    .duration_since(SystemTime::now())
-                    .unwrap_or(Duration::ZERO);
+                let from_now = reset.duration_since(wall_now).unwrap_or(Duration::ZERO);
                 now + from_now.min(self.max_wait)
             })
             // A refusal that only says when to come back ends the window then.
@@ -313,21 +347,41 @@ impl InProcessPacer {
                 let wait = signal.retry_after.filter(|_| signal.status == Some(429))?;
                 Some(now + wait.min(self.max_wait))
             });
+        let answered = Window {
+            remaining,
+            reset,
+            reset_at: signal.reset,
+            first_ticket: ticket.0,
+            heard: true,
+        };
 
-        match &mut state.window {
-            // The same window: answers arrive out of order, keep the lowest count.
-            Some(window) if window.reset_at == signal.reset => {
-                window.remaining = window.remaining.min(remaining);
-            }
-            // An answer from an earlier window says nothing about this one.
-            Some(window) if matches!((window.reset_at, signal.reset), (Some(current), Some(older)) if older < current) =>
-                {}
-            _ => {
-                state.window = Some(Window {
-                    remaining,
-                    reset,
-                    reset_at: signal.reset,
-                });
+        let Some(window) = &mut state.window else {
+            state.window = Some(answered);
+            return;
+        };
+        // Which window the answer is from: by `X-RateLimit-Reset` when both
+        // have one, else by whether it was let through before this window.
+        let from = match (window.reset_at, signal.reset) {
+            (Some(current), Some(answer)) => answer.cmp(&current),
+            _ if ticket.0 >= window.first_ticket => Ordering::Equal,
+            _ => Ordering::Less,
+        };
+        match from {
+            Ordering::Less => {}
+            Ordering::Greater => *window = answered,
+            Ordering::Equal => {
+                // Answers arrive out of order: keep the lowest count, except
+                // over a guess.
+                window.remaining = if window.heard {
+                    window.remaining.min(remaining)
+                } else {
+                    remaining
+                };
+                window.heard = true;
+                if window.reset.is_none() {
+                    window.reset = answered.reset;
+                    window.reset_at = answered.reset_at;
+                }
             }
         }
     }
@@ -426,6 +480,69 @@ mod tests {
             pacer.reserve_now(now + Duration::from_secs(3)),
             Pace::Go(_)
         ));
+    }
+
+    #[test]
+    fn after_the_window_ends_lets_its_size_go_until_answers_tell_more() {
+        let pacer = InProcessPacer::new();
+        let now = Instant::now();
+        let first = go(&pacer, now);
+        pacer.observe_now(first, signal(1, 30), now);
+        go(&pacer, now);
+        let Pace::Wait(wait) = pacer.reserve_now(now) else {
+            panic!("the window is used up");
+        };
+        let later = now + wait;
+        for _ in 0..10 {
+            go(&pacer, later);
+        }
+        assert!(matches!(pacer.reserve_now(later), Pace::Wait(_)));
+    }
+
+    #[test]
+    fn without_a_reset_one_request_finds_out_whether_the_window_is_over() {
+        let pacer = InProcessPacer::new().fallback_wait(Duration::from_millis(500));
+        let now = Instant::now();
+        let first = go(&pacer, now);
+        let no_reset = |remaining| RateLimitSignal {
+            status: Some(201),
+            limit: Some(60),
+            remaining: Some(remaining),
+            ..RateLimitSignal::default()
+        };
+        pacer.observe_now(first, no_reset(0), now);
+        assert_eq!(
+            pacer.reserve_now(now),
+            Pace::Wait(Duration::from_millis(500))
+        );
+
+        let later = now + Duration::from_millis(500);
+        let probe = go(&pacer, later);
+        assert!(
+            matches!(pacer.reserve_now(later), Pace::Wait(_)),
+            "one goes alone"
+        );
+        // A late answer from the old window changes nothing.
+        pacer.observe_now(first, no_reset(7), later);
+        assert!(matches!(pacer.reserve_now(later), Pace::Wait(_)));
+        // The probe's answer opens the window.
+        pacer.observe_now(probe, no_reset(59), later + Duration::from_millis(500));
+        let after = later + Duration::from_secs(1);
+        for _ in 0..59 {
+            go(&pacer, after);
+        }
+        assert!(matches!(pacer.reserve_now(after), Pace::Wait(_)));
+    }
+
+    #[test]
+    fn answers_from_an_earlier_window_are_ignored() {
+        let pacer = InProcessPacer::new();
+        let now = Instant::now();
+        let a = go(&pacer, now);
+        let b = go(&pacer, now);
+        pacer.observe_now(b, signal(50, 60), now);
+        pacer.observe_now(a, signal(0, 30), now);
+        assert!(matches!(pacer.reserve_now(now), Pace::Go(_)));
     }
 
     #[test]

@@ -349,6 +349,26 @@ fn failure(batch: &Batch, error: Error, attempts: u32) -> Failure {
     }
 }
 
+/// Joins the batches never sent after the API refused the run into one
+/// failure: they share one cause.
+fn merge_unsent(failures: Vec<Failure>) -> Vec<Failure> {
+    let mut merged: Vec<Failure> = Vec::with_capacity(failures.len());
+    let mut unsent: Option<usize> = None;
+    for failure in failures {
+        let refused_unsent = failure.attempts == 0 && matches!(failure.error, Error::Api(_));
+        match unsent {
+            Some(index) if refused_unsent => merged[index].items.extend(failure.items),
+            _ => {
+                if refused_unsent {
+                    unsent = Some(merged.len());
+                }
+                merged.push(failure);
+            }
+        }
+    }
+    merged
+}
+
 /// An error and its causes on one line, for logs.
 struct Chain<'a>(&'a Error);
 
@@ -433,6 +453,7 @@ where
         }
         failures
             .sort_unstable_by_key(|failure| failure.items.first().map(|(position, _)| *position));
+        let failures = merge_unsent(failures);
         Err(Error::Upsert(Box::new(UpsertError {
             collection: T::SLUG,
             report,
