@@ -82,6 +82,10 @@ pub struct RateLimitSignal {
     pub retry_after: Option<Duration>,
 }
 
+/// The longest wait any setting allows, so that adding a wait to a point
+/// in time cannot overflow.
+pub(crate) const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How often requests held back for a guessed window ask again while they
 /// wait for the answers that tell how much of it is left.
 const ANSWER_POLL: Duration = Duration::from_millis(25);
@@ -96,12 +100,13 @@ impl RateLimitSignal {
         let number =
             |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let now = SystemTime::now();
-        let reset = number("x-ratelimit-reset").map(|reset| {
-            if reset < EPOCH_THRESHOLD {
-                now + Duration::from_secs(reset)
+        let reset = number("x-ratelimit-reset").and_then(|reset| {
+            let base = if reset < EPOCH_THRESHOLD {
+                now
             } else {
-                SystemTime::UNIX_EPOCH + Duration::from_secs(reset)
-            }
+                SystemTime::UNIX_EPOCH
+            };
+            base.checked_add(Duration::from_secs(reset))
         });
         let retry_after = headers
             .get(RETRY_AFTER)
@@ -240,18 +245,18 @@ impl InProcessPacer {
     }
 
     /// How long to wait when the window is used up and the API did not say
-    /// when it ends; one second unless set.
+    /// when it ends; one second unless set, and at most a day.
     #[must_use]
     pub fn fallback_wait(mut self, wait: Duration) -> Self {
-        self.fallback_wait = wait;
+        self.fallback_wait = wait.min(LONGEST_WAIT);
         self
     }
 
     /// The longest any one wait may be, whatever the API asks; two minutes
-    /// unless set.
+    /// unless set, and at most a day.
     #[must_use]
     pub fn max_wait(mut self, wait: Duration) -> Self {
-        self.max_wait = wait;
+        self.max_wait = wait.min(LONGEST_WAIT);
         self
     }
 
@@ -281,7 +286,7 @@ impl InProcessPacer {
             }
             if window.remaining == 0 {
                 let (wait, next) = match window.reset {
-                    Some(reset) => (reset - now, state.limit),
+                    Some(reset) => (reset.saturating_duration_since(now), state.limit),
                     // When the window ends is unknown: after the wait, one
                     // request finds out.
                     None => (self.fallback_wait, Some(1)),
@@ -400,6 +405,8 @@ impl Pacer for InProcessPacer {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::header::HeaderValue;
+
     use super::*;
 
     fn go(pacer: &InProcessPacer, now: Instant) -> Ticket {
@@ -557,6 +564,29 @@ mod tests {
         };
         pacer.observe_now(ticket, refused, now);
         assert_eq!(pacer.reserve_now(now), Pace::Wait(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn absurd_headers_are_capped_not_trusted() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("9999999999999"));
+        let signal = RateLimitSignal::from_headers(429, &headers);
+        assert_eq!(signal.reset, None);
+        assert_eq!(
+            signal.retry_after,
+            Some(Duration::from_secs(9_999_999_999_999))
+        );
+
+        let pacer = InProcessPacer::new().max_wait(Duration::MAX);
+        let now = Instant::now();
+        let ticket = go(&pacer, now);
+        pacer.observe_now(ticket, signal, now);
+        assert_eq!(pacer.reserve_now(now), Pace::Wait(LONGEST_WAIT));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::pacing::LONGEST_WAIT;
+
 /// How a batch is retried after a server error, a `429`, a broken connection
 /// or a timeout.
 ///
@@ -16,7 +18,7 @@ use std::time::Duration;
 ///
 /// The defaults: 5 attempts, waits from 500 ms doubling up to 30 s,
 /// `Retry-After` honoured up to 2 minutes, and at most 5 minutes from a
-/// batch's first attempt to its last.
+/// batch's first attempt to its last. No wait or limit is longer than a day.
 ///
 /// ```
 /// use std::time::Duration;
@@ -69,7 +71,7 @@ impl RetryPolicy {
     /// The wait before the first retry; later waits double.
     #[must_use]
     pub fn initial_backoff(mut self, wait: Duration) -> Self {
-        self.initial_backoff = wait;
+        self.initial_backoff = wait.min(LONGEST_WAIT);
         self
     }
 
@@ -77,14 +79,14 @@ impl RetryPolicy {
     /// with `Retry-After`.
     #[must_use]
     pub fn max_backoff(mut self, wait: Duration) -> Self {
-        self.max_backoff = wait;
+        self.max_backoff = wait.min(LONGEST_WAIT);
         self
     }
 
     /// The longest `Retry-After` honoured; a longer one is cut to this.
     #[must_use]
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
-        self.max_retry_after = wait;
+        self.max_retry_after = wait.min(LONGEST_WAIT);
         self
     }
 
@@ -92,7 +94,7 @@ impl RetryPolicy {
     /// that would start later is not made.
     #[must_use]
     pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
-        self.max_elapsed = elapsed;
+        self.max_elapsed = elapsed.min(LONGEST_WAIT);
         self
     }
 
@@ -151,6 +153,16 @@ mod tests {
         assert!(wait >= Duration::from_secs(2) && wait <= Duration::from_millis(2200));
         let capped = policy.wait(1, Some(Duration::from_secs(86_400)));
         assert!(capped >= Duration::from_secs(10) && capped <= Duration::from_millis(10_500));
+    }
+
+    #[test]
+    fn absurd_settings_do_not_overflow() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX)
+            .max_retry_after(Duration::MAX);
+        assert!(policy.wait(64, None) <= LONGEST_WAIT);
+        assert!(policy.wait(1, Some(Duration::MAX)) <= LONGEST_WAIT * 2);
     }
 
     #[test]

@@ -124,7 +124,6 @@ impl<'c> Run<'c> {
         if let Some(batch) = chunk.batch {
             let span = debug_span!(
                 "batch",
-                collection = self.collection,
                 batch = batch.number,
                 items = batch.len(),
                 bytes = batch.body.len(),
