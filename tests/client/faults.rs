@@ -127,7 +127,7 @@ async fn the_total_time_for_retries_is_bounded() {
                 .max_attempts(1_000)
                 .initial_backoff(Duration::from_millis(20))
                 .max_backoff(Duration::from_millis(20))
-                .max_elapsed(Duration::from_millis(200)),
+                .max_elapsed(Duration::from_millis(500)),
         ),
     );
 
@@ -136,20 +136,24 @@ async fn the_total_time_for_retries_is_bounded() {
     assert!(error.is_some_and(|error| error.is_retryable()));
     let attempts = emulator.requests().len();
     assert!(
-        (2..=20).contains(&attempts),
-        "{attempts} attempts in 200 ms of 10-20 ms waits"
+        (2..=60).contains(&attempts),
+        "{attempts} attempts in 500 ms of 10-20 ms waits"
     );
     emulator.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_requests_that_time_out() {
-    // Half the requests take longer than the client waits.
+    // A third of the requests take longer than the client waits.
     let faults = Faults::none()
         .seed(6)
-        .latency_jitter(Duration::from_millis(400));
+        .latency_jitter(Duration::from_millis(300));
     let emulator = support::start(support::emulator().faults(faults)).await;
-    let client = support::build(support::builder(&emulator).timeout(Duration::from_millis(200)));
+    let client = support::build(
+        support::builder(&emulator)
+            .timeout(Duration::from_millis(200))
+            .retry_policy(support::quick_retries().max_attempts(20)),
+    );
     let invoices = invoices(450);
 
     let report = support::ok(client.upsert_all(&invoices).await);
