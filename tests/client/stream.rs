@@ -61,3 +61,52 @@ async fn a_stream_that_borrows_works_too() {
     assert_eq!(emulator.item_count(), 200);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_failing_stream_stops_the_reading_and_what_was_read_is_accounted_for() {
+    let emulator = support::start(support::emulator()).await;
+    let client = support::client(&emulator);
+
+    // Rows as a database driver yields them; the cursor breaks at row 251.
+    let rows = stream::iter(1..=1_000u64).map(|id| {
+        if id == 251 {
+            Err(std::io::Error::other("the cursor was closed"))
+        } else {
+            Ok(invoice(id))
+        }
+    });
+    let error = client.upsert_try_stream(rows).await.err();
+    let error = error.unwrap_or_else(|| panic!("the input failed"));
+
+    let vectorify_core::Error::Upsert(upsert) = &error else {
+        panic!("expected an upsert error, got {error:?}");
+    };
+    let input_error = upsert.input_error().map(ToString::to_string);
+    assert_eq!(input_error.as_deref(), Some("the cursor was closed"));
+    assert!(
+        error.failed_ids().is_empty(),
+        "every item read was accepted"
+    );
+    assert_eq!(upsert.report().items, 250);
+    assert!(
+        error.to_string().contains("the cursor was closed"),
+        "{error}"
+    );
+
+    let read: Vec<_> = (1..=250).map(invoice).collect();
+    support::assert_stored_exactly(&emulator, &support::all(&read));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stream_of_results_without_errors_is_upserted_whole() {
+    let emulator = support::start(support::emulator()).await;
+    let client = support::client(&emulator);
+
+    let rows = stream::iter(1..=300u64).map(|id| Ok::<_, std::io::Error>(invoice(id)));
+    let report = support::ok(client.upsert_try_stream(rows).await);
+
+    assert_eq!(report.items, 300);
+    assert_eq!(emulator.item_count(), 300);
+    emulator.shutdown().await;
+}

@@ -12,6 +12,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::upsert::{
     self, InProcessPacer, MAX_BATCH_SIZE, Pacer, RetryPolicy, UpsertAll, UpsertStream,
+    UpsertTryStream,
 };
 use crate::{Error, Vectorify};
 
@@ -250,6 +251,31 @@ impl Client {
         S::Item: Vectorify,
     {
         UpsertStream::new(self.clone(), items)
+    }
+
+    /// Upserts the items of a stream of `Result`s, as a database cursor
+    /// yields them: the first `Err` stops the reading, the batches already
+    /// written are still sent, and the run ends with [`Error::Upsert`]
+    /// carrying the stream's error
+    /// ([`UpsertError::input_error`](crate::UpsertError::input_error)) and
+    /// the exact account of the items read. Otherwise as
+    /// [`upsert_stream`](Client::upsert_stream).
+    ///
+    /// ```no_run
+    /// # use futures_util::stream;
+    /// # use vectorify_core::{Client, Vectorify};
+    /// # async fn sync<T: Vectorify + Send + 'static>(client: &Client, rows: Vec<Result<T, std::io::Error>>) -> Result<(), vectorify_core::Error> {
+    /// // Rows as a database driver streams them: `Result<Row, DriverError>`.
+    /// let report = client.upsert_try_stream(stream::iter(rows)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upsert_try_stream<'a, S, T, E>(&self, items: S) -> UpsertTryStream<'a, S>
+    where
+        S: futures_util::Stream<Item = Result<T, E>> + 'a,
+        T: Vectorify,
+    {
+        UpsertTryStream::new(self.clone(), items)
     }
 }
 

@@ -54,7 +54,7 @@ pub use client::{API_KEY_VAR, ApiKey, BASE_URL_VAR, Client, ClientBuilder, DEFAU
 pub use error::{ApiError, Error};
 pub use upsert::{
     Failure, InProcessPacer, MAX_BATCH_SIZE, NoPacing, Pacer, Progress, ProgressEvent, RetryPolicy,
-    UpsertAll, UpsertError, UpsertReport, UpsertStream,
+    UpsertAll, UpsertError, UpsertReport, UpsertStream, UpsertTryStream,
 };
 
 /// Derives [`Vectorify`] for a struct with named fields, or [`MetadataValue`]

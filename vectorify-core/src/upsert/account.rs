@@ -29,17 +29,23 @@ pub struct UpsertReport {
     pub elapsed: Duration,
 }
 
-/// Some items of a bulk upsert were not accepted; everything else was.
+/// Some items of a bulk upsert were not accepted, or its input failed;
+/// everything else was.
 ///
 /// [`failed_ids`](Self::failed_ids) lists exactly the items that are not in
 /// Vectorify after the run: nothing the API accepted is in it, and every item
 /// it did not accept is. [`failures`](Self::failures) groups them by cause,
 /// and [`report`](Self::report) counts what went through.
+///
+/// When the input itself failed ([`Client::upsert_try_stream`](crate::Client::upsert_try_stream)),
+/// [`input_error`](Self::input_error) says how: the items read before it are
+/// accounted for as above, and the items after it were never read.
 #[derive(Debug)]
 pub struct UpsertError {
     pub(crate) collection: &'static str,
     pub(crate) report: UpsertReport,
     pub(crate) failures: Vec<Failure>,
+    pub(crate) input_error: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl UpsertError {
@@ -69,6 +75,11 @@ impl UpsertError {
         self.collection
     }
 
+    /// The error that ended the reading of the input, if it failed.
+    pub fn input_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.input_error.as_deref()
+    }
+
     /// How many items were not accepted.
     pub fn failed_count(&self) -> usize {
         self.failures
@@ -87,6 +98,13 @@ impl fmt::Display for UpsertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let failed = self.failed_count();
         let total = failed as u64 + self.report.items;
+        if let Some(error) = &self.input_error {
+            write!(
+                f,
+                "reading the items of collection {:?} failed after {total}: {error}; ",
+                self.collection
+            )?;
+        }
         write!(
             f,
             "{failed} of {total} items of collection {:?} were not accepted",
@@ -107,7 +125,13 @@ impl fmt::Display for UpsertError {
     }
 }
 
-impl std::error::Error for UpsertError {}
+impl std::error::Error for UpsertError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.input_error
+            .as_deref()
+            .map(|error| error as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// A group of items not accepted, and why.
 #[derive(Debug)]

@@ -12,13 +12,14 @@
 //! holds what a custom [`Pacer`] needs ([`Pace`], [`Ticket`],
 //! [`RateLimitSignal`], [`PacerFuture`]).
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 
 use crate::{Client, Error, Vectorify};
 
@@ -146,8 +147,8 @@ where
             Box::pin(async move {
                 let items = items.into_iter();
                 let total = exact_size(items.size_hint());
-                run::upsert_many::<T, _, _>(&client.inner, stream::iter(items), total, progress)
-                    .await
+                let items = stream::iter(items.map(Ok::<_, Infallible>));
+                run::upsert_many::<T, _, _, _>(&client.inner, items, total, progress).await
             })
         })
     }
@@ -235,7 +236,8 @@ where
             let progress = progress.clone();
             Box::pin(async move {
                 let total = total.or_else(|| exact_size(stream.size_hint()));
-                run::upsert_many::<S::Item, _, _>(&client.inner, stream, total, progress).await
+                let items = stream.map(Ok::<_, Infallible>);
+                run::upsert_many::<S::Item, _, _, _>(&client.inner, items, total, progress).await
             })
         })
     }
@@ -244,6 +246,88 @@ where
 impl<S> std::fmt::Debug for UpsertStream<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpsertStream")
+            .field("client", &self.client)
+            .field("stage", &self.stage.name())
+            .field("total", &self.total)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bulk upsert of items read from a [`Stream`] of `Result`s, made by
+/// [`Client::upsert_try_stream`](crate::Client::upsert_try_stream): a
+/// future that runs the upsert when awaited.
+///
+/// The first `Err` of the stream ends the reading: the batches already
+/// written are still sent, and the run ends with [`Error::Upsert`], whose
+/// [`UpsertError::input_error`] is the stream's error and whose
+/// [`failed_ids`](UpsertError::failed_ids) are the items read and not
+/// accepted. Otherwise as [`UpsertStream`].
+#[must_use = "an upsert does nothing until it is awaited"]
+pub struct UpsertTryStream<'a, S> {
+    client: Client,
+    stage: Stage<'a, Pin<Box<S>>>,
+    total: Option<u64>,
+    progress: Option<ProgressFn>,
+}
+
+impl<'a, S, T, E> UpsertTryStream<'a, S>
+where
+    S: Stream<Item = Result<T, E>> + 'a,
+    T: Vectorify,
+{
+    pub(crate) fn new(client: Client, stream: S) -> Self {
+        UpsertTryStream {
+            client,
+            stage: Stage::Ready(Box::pin(stream)),
+            total: None,
+            progress: None,
+        }
+    }
+
+    /// Calls `callback` each time a batch is accepted, fails or is retried,
+    /// and when the run ends. The callback runs on the task that awaits the
+    /// upsert: keep it short.
+    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressFn(Arc::new(callback)));
+        self
+    }
+
+    /// How many items the stream will yield, if you know; reported as
+    /// [`Progress::total`].
+    pub fn total(mut self, items: u64) -> Self {
+        self.total = Some(items);
+        self
+    }
+}
+
+impl<'a, S, T, E> Future for UpsertTryStream<'a, S>
+where
+    S: Stream<Item = Result<T, E>> + Send + 'a,
+    T: Vectorify + Send,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+{
+    type Output = Result<UpsertReport, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let client = &this.client;
+        let progress = &this.progress;
+        let total = this.total;
+        this.stage.poll(cx, |stream| {
+            let client = client.clone();
+            let progress = progress.clone();
+            Box::pin(async move {
+                let total = total.or_else(|| exact_size(stream.size_hint()));
+                run::upsert_many::<T, _, _, _>(&client.inner, stream, total, progress).await
+            })
+        })
+    }
+}
+
+impl<S> std::fmt::Debug for UpsertTryStream<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpsertTryStream")
             .field("client", &self.client)
             .field("stage", &self.stage.name())
             .field("total", &self.total)

@@ -383,8 +383,13 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
-/// Upserts every item of `input`, at most `in_flight` batches at a time.
-pub(crate) async fn upsert_many<T, B, S>(
+/// The error of an input that failed part way, boxed.
+pub(crate) type InputError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Upserts every item of `input`, at most `in_flight` batches at a time. An
+/// `Err` from the input ends the reading: the batches already written are
+/// settled, and the error is reported with the account.
+pub(crate) async fn upsert_many<T, B, S, E>(
     client: &Arc<Inner>,
     input: S,
     total: Option<u64>,
@@ -393,7 +398,8 @@ pub(crate) async fn upsert_many<T, B, S>(
 where
     T: Vectorify,
     B: Borrow<T>,
-    S: Stream<Item = B>,
+    S: Stream<Item = Result<B, E>>,
+    E: Into<InputError>,
 {
     let writer = BatchWriter::new::<T>(client.batch_size, client.body_limit());
     let run = Run::new::<T>(client, &writer, total, progress);
@@ -403,6 +409,7 @@ where
         batch_size = client.batch_size,
         in_flight = client.max_in_flight,
     );
+    let input_error: Arc<Mutex<Option<InputError>>> = Arc::default();
 
     async {
         let chunks = stream::unfold(
@@ -412,9 +419,10 @@ where
                 position: 0,
                 done: false,
                 client: Arc::clone(client),
+                input_error: Arc::clone(&input_error),
             },
             |mut producer| async move {
-                let chunk = producer.next_chunk::<T>().await?;
+                let chunk = producer.next_chunk::<T, B, E>().await?;
                 Some((chunk, producer))
             },
         );
@@ -442,7 +450,11 @@ where
             "upsert finished"
         );
 
-        if failures.is_empty() {
+        let input_error = input_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if failures.is_empty() && input_error.is_none() {
             return Ok(report);
         }
         for failure in &mut failures {
@@ -457,6 +469,7 @@ where
             collection: T::SLUG,
             report,
             failures,
+            input_error,
         })))
     }
     .instrument(span)
@@ -498,14 +511,17 @@ struct Producer<S> {
     position: u64,
     done: bool,
     client: Arc<Inner>,
+    /// Where the input's error goes, if it fails.
+    input_error: Arc<Mutex<Option<InputError>>>,
 }
 
 impl<S> Producer<S> {
-    async fn next_chunk<T>(&mut self) -> Option<Chunk>
+    async fn next_chunk<T, B, E>(&mut self) -> Option<Chunk>
     where
         T: Vectorify,
-        S: Stream,
-        S::Item: Borrow<T>,
+        B: Borrow<T>,
+        S: Stream<Item = Result<B, E>>,
+        E: Into<InputError>,
     {
         if self.done {
             return None;
@@ -513,13 +529,24 @@ impl<S> Producer<S> {
         self.writer.set_max_bytes(self.client.body_limit());
         let mut rejected = Vec::new();
         loop {
-            let Some(record) = self.input.next().await else {
-                self.done = true;
-                let batch = self.writer.finish();
-                if batch.is_none() && rejected.is_empty() {
-                    return None;
+            let record = match self.input.next().await {
+                Some(Ok(record)) => record,
+                end => {
+                    if let Some(Err(error)) = end {
+                        let error = error.into();
+                        warn!(items = self.position, error = %error, "reading the input failed: no more items are read");
+                        *self
+                            .input_error
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner) = Some(error);
+                    }
+                    self.done = true;
+                    let batch = self.writer.finish();
+                    if batch.is_none() && rejected.is_empty() {
+                        return None;
+                    }
+                    return Some(Chunk { batch, rejected });
                 }
-                return Some(Chunk { batch, rejected });
             };
 
             let position = self.position;
