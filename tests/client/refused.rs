@@ -70,7 +70,8 @@ async fn a_request_refused_as_a_whole_stops_the_run_and_every_item_is_named() {
     let error = client.upsert_all(&invoices).await.err();
     let error = error.unwrap_or_else(|| panic!("a wrong key must fail"));
 
-    assert_eq!(error.failed_ids().len(), 2_000);
+    let every_id: Vec<String> = (1..=2_000).map(|id| id.to_string()).collect();
+    assert_eq!(error.failed_ids(), every_id);
     assert!(
         emulator.requests().len() <= 2,
         "no batch is sent after the API refused the key"

@@ -12,7 +12,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use tracing::{Instrument, debug, debug_span, info, info_span, warn};
 
 use super::account::{Failure, UpsertError, UpsertReport};
-use super::batch::{Batch, BatchWriter, Written};
+use super::batch::{Batch, BatchWriter, MAX_BATCH_SIZE, Written};
 use super::pacing::{Pace, Ticket};
 use super::progress::{Progress, ProgressEvent, ProgressFn};
 use super::send::{self, Answer};
@@ -46,7 +46,9 @@ pub(crate) struct Run<'c> {
     progress: Option<ProgressFn>,
     counts: Mutex<UpsertReport>,
     failed: Mutex<u64>,
-    refusal: Mutex<Option<ApiError>>,
+    /// Set when the API refused the run as a whole; shared with the
+    /// producer, which then only collects the ids of the items left.
+    refusal: Arc<Mutex<Option<ApiError>>>,
 }
 
 /// What delivering a batch came to.
@@ -73,7 +75,7 @@ impl<'c> Run<'c> {
             progress,
             counts: Mutex::new(UpsertReport::default()),
             failed: Mutex::new(0),
-            refusal: Mutex::new(None),
+            refusal: Arc::default(),
         }
     }
 
@@ -420,6 +422,7 @@ where
                 done: false,
                 client: Arc::clone(client),
                 input_error: Arc::clone(&input_error),
+                refusal: Arc::clone(&run.refusal),
             },
             |mut producer| async move {
                 let chunk = producer.next_chunk::<T, B, E>().await?;
@@ -513,6 +516,8 @@ struct Producer<S> {
     client: Arc<Inner>,
     /// Where the input's error goes, if it fails.
     input_error: Arc<Mutex<Option<InputError>>>,
+    /// The API's refusal of the run, once it came.
+    refusal: Arc<Mutex<Option<ApiError>>>,
 }
 
 impl<S> Producer<S> {
@@ -528,6 +533,14 @@ impl<S> Producer<S> {
         }
         self.writer.set_max_bytes(self.client.body_limit());
         let mut rejected = Vec::new();
+        let refusal = self
+            .refusal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(refusal) = refusal {
+            return self.skip_chunk::<T, B, E>(refusal).await;
+        }
         loop {
             let record = match self.input.next().await {
                 Some(Ok(record)) => record,
@@ -577,5 +590,57 @@ impl<S> Producer<S> {
                 }
             }
         }
+    }
+
+    /// After the API refused the run, reads a batch's worth of items without
+    /// writing them, to name them in the account.
+    async fn skip_chunk<T, B, E>(&mut self, refusal: ApiError) -> Option<Chunk>
+    where
+        T: Vectorify,
+        B: Borrow<T>,
+        S: Stream<Item = Result<B, E>>,
+        E: Into<InputError>,
+    {
+        let mut items = Vec::new();
+        while items.len() < MAX_BATCH_SIZE {
+            match self.input.next().await {
+                Some(Ok(record)) => {
+                    items.push((self.position, record.borrow().item_id().into_owned()));
+                    self.position += 1;
+                }
+                Some(Err(error)) => {
+                    *self
+                        .input_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(error.into());
+                    self.done = true;
+                    break;
+                }
+                None => {
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        // What was written before the refusal is not sent either.
+        if let Some(batch) = self.writer.finish() {
+            items.extend(
+                batch
+                    .entries
+                    .into_iter()
+                    .map(|entry| (entry.position, entry.id)),
+            );
+        }
+        if items.is_empty() {
+            return None;
+        }
+        Some(Chunk {
+            batch: None,
+            rejected: vec![Failure {
+                items,
+                error: Error::Api(refusal),
+                attempts: 0,
+            }],
+        })
     }
 }
