@@ -38,6 +38,10 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use vectorify_core::{Collection, Vectorify};
 
+mod seed;
+
+use seed::{Invoice, Status};
+
 /// Items in one batch: the most the API takes in one upsert.
 const BATCH: usize = 90;
 
@@ -73,54 +77,10 @@ fn profile(way: &str) {
     }
 }
 
-// ---- The records: the seed invoice, once per id ----
-
-// The schema declares every status; the seed's batch uses only `Draft`.
-#[allow(dead_code)]
-#[derive(Clone, Copy, Serialize, Vectorify)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Draft,
-    Sent,
-    Paid,
-}
-
-#[derive(Vectorify)]
-#[vectorify(collection = "invoices")]
-struct Invoice {
-    #[vectorify(id)]
-    id: u64,
-    #[vectorify(metadata)]
-    customer_name: String,
-    #[vectorify(metadata)]
-    status: Status,
-    amount: String,
-    currency: String,
-    due_date: String,
-    #[vectorify(tenant)]
-    tenant: u64,
-    #[vectorify(url)]
-    url: String,
-}
-
 /// A batch of the seed invoice, each with its own id and url (ids 123, 124,
 /// ...), as a real batch has.
 fn invoices() -> Vec<Invoice> {
-    (0..BATCH as u64)
-        .map(|n| {
-            let id = 123 + n;
-            Invoice {
-                id,
-                customer_name: "John Doe".into(),
-                status: Status::Draft,
-                amount: "100".into(),
-                currency: "USD".into(),
-                due_date: "2023-10-01".into(),
-                tenant: 987,
-                url: format!("https://app.example.com/invoices/{id}"),
-            }
-        })
-        .collect()
+    (123..123 + BATCH as u64).map(seed::invoice).collect()
 }
 
 // ---- derive: what the library writes ----
