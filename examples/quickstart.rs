@@ -88,8 +88,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         serde_json::to_string(&Invoice::collection())?
     );
 
-    invoices[0].upsert(&client).await?;
-    println!("\nUpsert of invoice {}: accepted.", invoices[0].id);
+    let receipt = invoices[0].upsert(&client).await?;
+    println!(
+        "\nUpsert of invoice {}: the API answered {}, at {}.",
+        invoices[0].id,
+        receipt.result.as_ref().map_or("no result", |result| result.as_str()),
+        receipt.created_at.as_deref().unwrap_or("no time given"),
+    );
 
     let report = client.upsert_all(&invoices).await?;
     println!("\nUpsert of all {} invoices: {report:?}", invoices.len());

@@ -14,7 +14,7 @@ use crate::upsert::{
     self, InProcessPacer, MAX_BATCH_SIZE, Pacer, RetryPolicy, UpsertAll, UpsertStream,
     UpsertTryStream,
 };
-use crate::{Error, Vectorify};
+use crate::{Error, UpsertReceipt, Vectorify};
 
 /// The API's address unless configured otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.vectorify.ai/v1/";
@@ -111,7 +111,8 @@ impl fmt::Debug for ApiKey {
 /// let client = Client::builder().api_key("my-key").build()?;
 ///
 /// let invoice = Invoice { id: 123, customer_name: "John Doe".into(), amount: "100".into() };
-/// invoice.upsert(&client).await?;
+/// let receipt = invoice.upsert(&client).await?;
+/// println!("{:?}", receipt.result);
 ///
 /// let invoices: Vec<Invoice> = Vec::new();
 /// let report = client.upsert_all(&invoices).await?;
@@ -194,15 +195,15 @@ impl Client {
     }
 
     /// Upserts one item: sends it, retrying as the client's
-    /// [`RetryPolicy`] allows, and returns once the API has accepted it.
-    /// [`Vectorify::upsert`] calls this.
+    /// [`RetryPolicy`] allows, and returns the API's receipt once it has
+    /// accepted it. [`Vectorify::upsert`] calls this.
     ///
     /// An item the API refuses gives [`Error::Api`]; one that never reached
     /// it, [`Error::Connection`] or [`Error::Timeout`].
     pub fn upsert<'a, T>(
         &'a self,
         item: &'a T,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    ) -> impl Future<Output = Result<UpsertReceipt, Error>> + Send + 'a
     where
         T: Vectorify + Sync,
     {

@@ -94,6 +94,19 @@ pub enum Error {
     /// Some items of a bulk upsert were not accepted. See [`UpsertError`].
     #[error(transparent)]
     Upsert(Box<UpsertError>),
+
+    /// The API answered a request with success, but with a body that is not
+    /// of the shape this library reads.
+    #[error("the Vectorify API's answer to {request} could not be read")]
+    Decode {
+        /// The request, as `GET /v1/chats/3`.
+        request: String,
+        /// The body as received (at most 8 KiB of it).
+        body: String,
+        /// What serde reported.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl Error {
@@ -262,7 +275,7 @@ fn item_position(key: &str) -> Option<usize> {
 }
 
 /// Text of at most [`KEPT_BODY_BYTES`], cut on a character boundary.
-fn kept_text(body: &[u8]) -> String {
+pub(crate) fn kept_text(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     if text.len() <= KEPT_BODY_BYTES {
         return text.into_owned();

@@ -33,6 +33,7 @@
 //! );
 //! ```
 
+pub mod api;
 mod client;
 mod collection;
 mod error;
@@ -50,6 +51,9 @@ pub use item::{Item, ItemId, ItemUrl, Tenant, TenantKey};
 pub use metadata::MetadataValue;
 pub use record::Vectorify;
 
+pub use api::{
+    Chat, ChatMessage, Identifier, Question, Role, Upsert, UpsertReceipt, UpsertStatus,
+};
 pub use client::{API_KEY_VAR, ApiKey, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, Error};
 pub use upsert::{

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde::Serializer;
 
-use crate::{Client, Collection, Error, Item, Tenant};
+use crate::{Client, Collection, Error, Item, Tenant, UpsertReceipt};
 
 /// A type whose values are items of one Vectorify collection.
 ///
@@ -86,9 +86,9 @@ pub trait Vectorify {
         Item::new(self)
     }
 
-    /// Upserts this record: sends it to its collection and returns once the
-    /// API has accepted it, retrying as the client's
-    /// [`RetryPolicy`](crate::RetryPolicy) allows. For many records, use
+    /// Upserts this record: sends it to its collection, retrying as the
+    /// client's [`RetryPolicy`](crate::RetryPolicy) allows, and returns the
+    /// API's receipt once it has accepted it. For many records, use
     /// [`Client::upsert_all`].
     ///
     /// ```no_run
@@ -104,14 +104,15 @@ pub trait Vectorify {
     ///
     /// # async fn run() -> Result<(), vectorify_core::Error> {
     /// let client = Client::from_env()?;
-    /// Invoice { id: 123, amount: "100".into() }.upsert(&client).await?;
+    /// let receipt = Invoice { id: 123, amount: "100".into() }.upsert(&client).await?;
+    /// println!("{:?} at {:?}", receipt.result, receipt.created_at);
     /// # Ok(())
     /// # }
     /// ```
     fn upsert<'a>(
         &'a self,
         client: &'a Client,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    ) -> impl Future<Output = Result<UpsertReceipt, Error>> + Send + 'a
     where
         Self: Sized + Sync,
     {

@@ -29,7 +29,7 @@ mod pacing;
 mod progress;
 mod retry;
 mod run;
-mod send;
+pub(crate) mod send;
 
 pub use account::{Failure, UpsertError, UpsertReport};
 pub use batch::MAX_BATCH_SIZE;

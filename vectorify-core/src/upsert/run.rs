@@ -17,6 +17,7 @@ use super::pacing::{Pace, Ticket};
 use super::progress::{Progress, ProgressEvent, ProgressFn};
 use super::send::{self, Answer};
 use crate::Vectorify;
+use crate::api::UpsertReceipt;
 use crate::client::Inner;
 use crate::error::{ApiError, Error};
 
@@ -49,11 +50,14 @@ pub(crate) struct Run<'c> {
     /// Set when the API refused the run as a whole; shared with the
     /// producer, which then only collects the ids of the items left.
     refusal: Arc<Mutex<Option<ApiError>>>,
+    /// The body of the last answer that accepted a batch.
+    receipt: Mutex<Vec<u8>>,
 }
 
 /// What delivering a batch came to.
 enum Outcome {
-    Accepted,
+    /// With the body of the API's answer.
+    Accepted(Vec<u8>),
     TooLarge,
     Refused(ApiError),
     Failed(Error),
@@ -76,6 +80,7 @@ impl<'c> Run<'c> {
             counts: Mutex::new(UpsertReport::default()),
             failed: Mutex::new(0),
             refusal: Arc::default(),
+            receipt: Mutex::default(),
         }
     }
 
@@ -151,7 +156,8 @@ impl<'c> Run<'c> {
 
             let (outcome, attempts) = self.deliver(&batch).await;
             match outcome {
-                Outcome::Accepted => {
+                Outcome::Accepted(body) => {
+                    *self.receipt.lock().unwrap_or_else(PoisonError::into_inner) = body;
                     self.count(|counts| {
                         counts.items += batch.len() as u64;
                         counts.batches += 1;
@@ -268,9 +274,9 @@ impl<'c> Run<'c> {
             let elapsed_ms = sent.elapsed().as_millis() as u64;
 
             let (error, retry_after) = match answer {
-                Answer::Accepted { status } => {
+                Answer::Accepted { status, body } => {
                     debug!(attempt, status, elapsed_ms, "batch accepted");
-                    return (Outcome::Accepted, attempt);
+                    return (Outcome::Accepted(body), attempt);
                 }
                 Answer::TooLarge(error) => {
                     debug!(
@@ -479,15 +485,18 @@ where
     .await
 }
 
-/// Upserts one item.
-pub(crate) async fn upsert_one<T: Vectorify>(client: &Inner, record: &T) -> Result<(), Error> {
+/// Upserts one item, and reads the API's receipt for it.
+pub(crate) async fn upsert_one<T: Vectorify>(
+    client: &Inner,
+    record: &T,
+) -> Result<UpsertReceipt, Error> {
     let mut writer = BatchWriter::new::<T>(1, client.body_limit());
     let batch = match writer.push(record, 0) {
         Written::Full(batch) => batch,
         Written::Rejected { error, .. } => return Err(error),
         Written::Added => match writer.finish() {
             Some(batch) => batch,
-            None => return Ok(()),
+            None => return Ok(UpsertReceipt::default()),
         },
     };
 
@@ -501,7 +510,10 @@ pub(crate) async fn upsert_one<T: Vectorify>(client: &Inner, record: &T) -> Resu
         .instrument(span)
         .await;
     match failures.into_iter().next() {
-        None => Ok(()),
+        None => {
+            let body = run.receipt.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok(UpsertReceipt::from_body(&body))
+        }
         Some(failure) => Err(failure.error),
     }
 }

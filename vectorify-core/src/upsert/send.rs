@@ -1,10 +1,12 @@
-//! One attempt: a batch body sent to `POST /upserts`, and its answer sorted
-//! into accepted, refused, too large, or worth another try.
+//! One attempt: a batch body sent to `POST /upserts` (or any other request
+//! to the API), and its answer sorted into accepted, refused, too large, or
+//! worth another try.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, Url};
 
 use super::pacing::RateLimitSignal;
 use crate::client::Inner;
@@ -13,8 +15,9 @@ use crate::error::{ApiError, Error, KEPT_BODY_BYTES, is_retryable_status};
 /// The answer to one attempt.
 #[derive(Debug)]
 pub(crate) enum Answer {
-    /// The API took the batch.
-    Accepted { status: u16 },
+    /// The API took the request; `body` is its answer, as much of it as
+    /// was asked to be kept.
+    Accepted { status: u16, body: Vec<u8> },
     /// The API found the body too large (413).
     TooLarge(ApiError),
     /// The API refused the batch, and would refuse it again.
@@ -32,7 +35,7 @@ impl Answer {
     /// The status, for logs; `None` when no answer came.
     pub(crate) fn status(&self) -> Option<u16> {
         match self {
-            Answer::Accepted { status } => Some(*status),
+            Answer::Accepted { status, .. } => Some(*status),
             Answer::TooLarge(error) | Answer::Refused(error) => Some(error.status),
             Answer::Broken(error) | Answer::Retry { error, .. } => error.status(),
         }
@@ -41,16 +44,35 @@ impl Answer {
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// Sends one body and reads the whole answer, so that the connection can
-/// serve the next request.
+/// How much of an upsert's success answer is kept: its receipt is a few
+/// dozen bytes.
+const RECEIPT_BYTES: usize = 4 * 1024;
+
+/// Sends one batch body to `POST /upserts` and reads the whole answer, so
+/// that the connection can serve the next request.
 pub(crate) async fn attempt(client: &Inner, body: Bytes) -> (Answer, RateLimitSignal) {
+    let url = client.upserts_url.clone();
+    exchange(client, Method::POST, url, Some(body), RECEIPT_BYTES).await
+}
+
+/// Sends one request to the API, with the key and JSON headers and the
+/// client's timeout, and reads the whole answer. Of a success answer, at
+/// most `keep` bytes are kept; the rest is read and dropped.
+pub(crate) async fn exchange(
+    client: &Inner,
+    method: Method,
+    url: Url,
+    body: Option<Bytes>,
+    keep: usize,
+) -> (Answer, RateLimitSignal) {
     let mut request = client
         .http
-        .post(client.upserts_url.clone())
+        .request(method, url)
         .header(crate::client::API_KEY_HEADER, client.api_key.clone())
-        .header(CONTENT_TYPE, JSON)
-        .header(ACCEPT, JSON)
-        .body(body);
+        .header(ACCEPT, JSON);
+    if let Some(body) = body {
+        request = request.header(CONTENT_TYPE, JSON).body(body);
+    }
     if let Some(timeout) = client.timeout {
         request = request.timeout(timeout);
     }
@@ -62,9 +84,11 @@ pub(crate) async fn attempt(client: &Inner, body: Bytes) -> (Answer, RateLimitSi
 
     let status = response.status().as_u16();
     let signal = RateLimitSignal::from_headers(status, response.headers());
-    let answer = match read_body(response, status).await {
+    let success = (200..300).contains(&status);
+    let keep = if success { keep } else { KEPT_BODY_BYTES * 2 };
+    let answer = match read_body(response, keep).await {
         Err(error) => transport_failure(error),
-        Ok(_) if (200..300).contains(&status) => Answer::Accepted { status },
+        Ok(body) if success => Answer::Accepted { status, body },
         Ok(body) => {
             let error = ApiError::from_response(status, &body, signal.retry_after);
             if status == 413 {
@@ -82,17 +106,11 @@ pub(crate) async fn attempt(client: &Inner, body: Bytes) -> (Answer, RateLimitSi
     (answer, signal)
 }
 
-/// Reads a body in full; past what an error keeps, the rest is read and
-/// dropped (a success body is small and not kept at all).
+/// Reads a body in full; past `keep` bytes, the rest is read and dropped.
 async fn read_body(
     mut response: reqwest::Response,
-    status: u16,
+    keep: usize,
 ) -> Result<Vec<u8>, reqwest::Error> {
-    let keep = if (200..300).contains(&status) {
-        0
-    } else {
-        KEPT_BODY_BYTES * 2
-    };
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         let room = keep.saturating_sub(body.len());
