@@ -73,10 +73,6 @@ fn a_base_url_without_a_final_slash_keeps_its_path() {
 #[tokio::test]
 async fn an_injected_http_client_is_used() {
     let emulator = support::start(support::emulator()).await;
-    // This build of reqwest brings no TLS crypto of its own: an application's
-    // client uses the provider the application installs (or reqwest's
-    // default one, with its default features).
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().user_agent("my-app/1.0").build();
     let http = support::ok(http);
     let client = support::build(support::builder(&emulator).http_client(http));

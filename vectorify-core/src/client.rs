@@ -534,12 +534,11 @@ fn is_loopback(url: &Url) -> bool {
     domain == "localhost" || domain.ends_with(".localhost")
 }
 
-/// The client's own HTTP client: HTTP/1.1, rustls verifying certificates
-/// against the platform's roots, no redirects (the key must not follow one).
+/// The client's own HTTP client: HTTP/1.1 over rustls, verifying
+/// certificates against the platform's roots, and no redirects (the key must
+/// not follow one).
 fn http_client(connect_timeout: Option<Duration>) -> Result<reqwest::Client, Error> {
-    let tls = tls_config()?;
     let mut builder = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("vectorify-rs/", env!("CARGO_PKG_VERSION")))
         .pool_idle_timeout(Duration::from_secs(60))
@@ -550,23 +549,6 @@ fn http_client(connect_timeout: Option<Duration>) -> Result<reqwest::Client, Err
     builder
         .build()
         .map_err(|error| Error::Config(format!("the HTTP client could not be built: {error}")))
-}
-
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|error| {
-        Error::Config(format!(
-            "TLS certificate verification could not be set up: {error}"
-        ))
-    })?;
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| Error::Config(format!("TLS could not be set up: {error}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 #[cfg(test)]
