@@ -92,7 +92,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\nUpsert of invoice {}: the API answered {}, at {}.",
         invoices[0].id,
-        receipt.result.as_ref().map_or("no result", |result| result.as_str()),
+        receipt
+            .result
+            .as_ref()
+            .map_or("no result", |result| result.as_str()),
         receipt.created_at.as_deref().unwrap_or("no time given"),
     );
 

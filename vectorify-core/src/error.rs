@@ -95,6 +95,16 @@ pub enum Error {
     #[error(transparent)]
     Upsert(Box<UpsertError>),
 
+    /// An id given to a call cannot name anything: it is empty, `.` or
+    /// `..`. Nothing was sent.
+    #[error("{what} id {id:?} cannot name a {what}; nothing was sent")]
+    InvalidId {
+        /// What the id names: `chat`, `message` or `upsert`.
+        what: &'static str,
+        /// The id.
+        id: String,
+    },
+
     /// The API answered a request with success, but with a body that is not
     /// of the shape this library reads.
     #[error("the Vectorify API's answer to {request} could not be read")]

@@ -252,7 +252,7 @@ impl Client {
     /// One chat with its messages (`GET /chats/{chat}`).
     pub async fn chat(&self, chat: impl Into<ChatId>) -> Result<Chat, Error> {
         let chat = chat.into();
-        self.get_data(&["chats", chat.as_str()]).await
+        self.get_data(&["chats", chat.segment()?]).await
     }
 
     /// Asks a follow-up question in a chat (`POST /chats/{chat}/messages`)
@@ -263,7 +263,7 @@ impl Client {
         text: &str,
     ) -> Result<ChatMessage, Error> {
         let chat = chat.into();
-        let path = ["chats", chat.as_str(), "messages"];
+        let path = ["chats", chat.segment()?, "messages"];
         self.post_data(&path, &Text { text }, Retry::Unsent).await
     }
 
@@ -274,7 +274,7 @@ impl Client {
         message: impl Into<MessageId>,
     ) -> Result<ChatMessage, Error> {
         let (chat, message) = (chat.into(), message.into());
-        self.get_data(&["chats", chat.as_str(), "messages", message.as_str()])
+        self.get_data(&["chats", chat.segment()?, "messages", message.segment()?])
             .await
     }
 
@@ -286,7 +286,7 @@ impl Client {
         feedback: &str,
     ) -> Result<Chat, Error> {
         let chat = chat.into();
-        let path = ["chats", chat.as_str(), "feedback"];
+        let path = ["chats", chat.segment()?, "feedback"];
         self.post_data(&path, &Feedback { feedback }, Retry::Always)
             .await
     }
@@ -303,9 +303,9 @@ impl Client {
         let (chat, message) = (chat.into(), message.into());
         let path = [
             "chats",
-            chat.as_str(),
+            chat.segment()?,
             "messages",
-            message.as_str(),
+            message.segment()?,
             "feedback",
         ];
         self.post_data(&path, &Feedback { feedback }, Retry::Always)

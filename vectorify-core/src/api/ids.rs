@@ -9,6 +9,8 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::Error;
+
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident, $what:literal;)*) => {$(
         $(#[$doc])*
@@ -24,6 +26,12 @@ macro_rules! ids {
             /// The id's text.
             pub fn into_string(self) -> String {
                 self.0
+            }
+
+            /// The id as a path segment; an id that would not stay one
+            /// segment of its own is refused before anything is sent.
+            pub(crate) fn segment(&self) -> Result<&str, Error> {
+                segment($what, &self.0)
             }
         }
 
@@ -84,7 +92,7 @@ ids! {
     ///
     /// assert_eq!(UpsertId::from(42).as_str(), "42");
     /// ```
-    UpsertId, "an upsert id";
+    UpsertId, "upsert";
 
     /// The id of a chat.
     ///
@@ -97,10 +105,23 @@ ids! {
     /// assert_eq!(serde_json::from_str::<ChatId>("7")?, id);
     /// # Ok::<(), serde_json::Error>(())
     /// ```
-    ChatId, "a chat id";
+    ChatId, "chat";
 
     /// The id of a message in a chat.
-    MessageId, "a message id";
+    MessageId, "message";
+}
+
+/// An id as a path segment. Every character is percent-encoded as the URL
+/// is built, but an empty id, `.` and `..` would change which path is
+/// asked for rather than name something in it.
+fn segment<'a>(what: &'static str, id: &'a str) -> Result<&'a str, Error> {
+    match id {
+        "" | "." | ".." => Err(Error::InvalidId {
+            what,
+            id: id.to_owned(),
+        }),
+        id => Ok(id),
+    }
 }
 
 /// Reads an id written as text or as an integer.
@@ -110,7 +131,7 @@ impl Visitor<'_> for IdVisitor {
     type Value = String;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: text or an integer", self.0)
+        write!(f, "{} id: text or an integer", self.0)
     }
 
     fn visit_str<E: de::Error>(self, id: &str) -> Result<String, E> {

@@ -203,6 +203,6 @@ impl Client {
     /// One upsert of the history (`GET /upserts/{id}`): where it stands.
     pub async fn fetch_upsert(&self, id: impl Into<UpsertId>) -> Result<Upsert, Error> {
         let id = id.into();
-        self.get_data(&["upserts", id.as_str()]).await
+        self.get_data(&["upserts", id.segment()?]).await
     }
 }
