@@ -34,6 +34,8 @@
 //! ```
 
 pub mod api;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod collection;
 mod error;

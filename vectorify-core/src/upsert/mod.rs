@@ -37,9 +37,10 @@ pub use pacing::{InProcessPacer, NoPacing, Pace, Pacer, PacerFuture, RateLimitSi
 pub use progress::{Progress, ProgressEvent};
 pub use retry::RetryPolicy;
 
+pub(crate) use progress::ProgressFn;
+#[cfg(feature = "blocking")]
+pub(crate) use run::upsert_many;
 pub(crate) use run::upsert_one;
-
-use progress::ProgressFn;
 
 /// The future of a bulk upsert, boxed so that it can be named.
 type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<UpsertReport, Error>> + Send + 'a>>;
@@ -337,6 +338,6 @@ impl<S> std::fmt::Debug for UpsertTryStream<'_, S> {
 }
 
 /// The input's length, when its size hint is exact.
-fn exact_size((lower, upper): (usize, Option<usize>)) -> Option<u64> {
+pub(crate) fn exact_size((lower, upper): (usize, Option<usize>)) -> Option<u64> {
     (upper == Some(lower)).then_some(lower as u64)
 }
