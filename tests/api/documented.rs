@@ -172,6 +172,12 @@ fn null_fields_read_as_absent() {
 }
 
 #[test]
+fn a_user_given_by_id_alone_reads() {
+    let chat: Chat = read(r#"{"id": "7", "user": 3}"#);
+    assert_eq!(chat.user.and_then(|user| user.id).as_deref(), Some("3"));
+}
+
+#[test]
 fn ids_and_tenants_read_as_text_or_integers() {
     let message: ChatMessage = read(r#"{"id": 41, "chat_id": 12}"#);
     assert_eq!(message.id, MessageId::from("41"));

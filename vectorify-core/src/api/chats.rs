@@ -32,7 +32,7 @@ pub struct Chat {
     pub tenant: Option<Tenant>,
     /// The user of the Vectorify project who opened it; `None` for a chat
     /// opened with an API key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "user")]
     pub user: Option<User>,
     /// The feedback given on it with [`Client::chat_feedback`].
     #[serde(default, deserialize_with = "fields::text")]
@@ -76,7 +76,7 @@ pub struct ChatMessage {
     #[serde(default)]
     pub role: Option<Role>,
     /// The user of the Vectorify project who wrote it, if one did.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "user")]
     pub user: Option<User>,
     /// The text: the question, or the answer.
     #[serde(default, deserialize_with = "fields::text_or_empty")]
@@ -176,6 +176,26 @@ pub struct User {
     /// The fields this library does not read, as the API sent them.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A user as an object, or as a bare id (text or a number), or `null`.
+fn user<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<User>, D::Error> {
+    use serde::de::Error as _;
+
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(user @ Value::Object(_)) => serde_json::from_value(user)
+            .map(Some)
+            .map_err(D::Error::custom),
+        Some(Value::String(id)) => Ok(Some(User {
+            id: Some(id),
+            ..User::default()
+        })),
+        Some(id) => Ok(Some(User {
+            id: Some(id.to_string()),
+            ..User::default()
+        })),
+    }
 }
 
 /// A tenant: an integer, or the text of one, or `null`.
