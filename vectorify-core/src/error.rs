@@ -13,8 +13,8 @@ use crate::upsert::UpsertError;
 /// status, the API's message and its field errors. Failures to reach the API
 /// are [`Error::Connection`] and [`Error::Timeout`]; a client that could not
 /// be built is [`Error::Config`]. Items that could not be sent at all are
-/// [`Error::Serialize`], [`Error::EmptyId`] and [`Error::ItemTooLarge`], each
-/// naming the item.
+/// [`Error::Serialize`], [`Error::NonFiniteNumber`], [`Error::EmptyId`] and
+/// [`Error::ItemTooLarge`], each naming the item.
 ///
 /// [`Client::upsert_all`](crate::Client::upsert_all) and
 /// [`Client::upsert_stream`](crate::Client::upsert_stream) return
@@ -67,6 +67,25 @@ pub enum Error {
         /// What serde reported.
         #[source]
         source: serde_json::Error,
+    },
+
+    /// An item holds a number JSON cannot carry, a NaN or an infinity; it
+    /// was not sent. (serde_json would write it as `null`, and the API would
+    /// store something other than what the item holds.)
+    #[error(
+        "item {id:?} of collection {collection:?} was not sent: `{path}` is {}, which JSON cannot carry",
+        non_finite_name(*.value)
+    )]
+    NonFiniteNumber {
+        /// The item's collection.
+        collection: &'static str,
+        /// The item's id.
+        id: String,
+        /// Where the number sits in the item, dotted as the API names fields:
+        /// `data.readings.2`, `metadata.score`.
+        path: String,
+        /// The number.
+        value: f64,
     },
 
     /// An item's id is empty; it was not sent.
@@ -124,14 +143,18 @@ impl Error {
     ///
     /// For [`Error::Upsert`], exactly the items of the run that were not
     /// accepted, in input order; for an error that names one item
-    /// ([`Serialize`](Error::Serialize), [`ItemTooLarge`](Error::ItemTooLarge),
-    /// [`EmptyId`](Error::EmptyId), whose id is `""`), that item. Other
+    /// ([`Serialize`](Error::Serialize),
+    /// [`NonFiniteNumber`](Error::NonFiniteNumber),
+    /// [`ItemTooLarge`](Error::ItemTooLarge), [`EmptyId`](Error::EmptyId),
+    /// whose id is `""`), that item. Other
     /// errors name no item: from [`Client::upsert`](crate::Client::upsert)
     /// the item is the one that was passed.
     pub fn failed_ids(&self) -> Vec<&str> {
         match self {
             Error::Upsert(error) => error.failed_ids(),
-            Error::Serialize { id, .. } | Error::ItemTooLarge { id, .. } => vec![id.as_str()],
+            Error::Serialize { id, .. }
+            | Error::NonFiniteNumber { id, .. }
+            | Error::ItemTooLarge { id, .. } => vec![id.as_str()],
             Error::EmptyId { .. } => vec![""],
             _ => Vec::new(),
         }
@@ -269,6 +292,17 @@ impl ApiError {
             body: None,
             retry_after: None,
         }
+    }
+}
+
+/// How a non-finite number reads in a message.
+fn non_finite_name(value: f64) -> &'static str {
+    if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "infinity"
+    } else {
+        "-infinity"
     }
 }
 

@@ -173,7 +173,10 @@ impl fmt::Display for Failure {
         // An error about one item already names it.
         let named = matches!(
             self.error,
-            Error::Serialize { .. } | Error::EmptyId { .. } | Error::ItemTooLarge { .. }
+            Error::Serialize { .. }
+                | Error::NonFiniteNumber { .. }
+                | Error::EmptyId { .. }
+                | Error::ItemTooLarge { .. }
         );
         if !named {
             match self.items.as_slice() {

@@ -2,10 +2,13 @@
 //! `{"collection": ..., "items": [...]}`, and cut into smaller ones when the
 //! API asks.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use bytes::Bytes;
+use serde::Serialize;
 
+use super::finite::{self, NullWatch};
 use crate::{Collection, Error, Vectorify};
 
 /// The most items the API takes in one upsert.
@@ -176,7 +179,10 @@ impl BatchWriter {
             self.body.push(b',');
         }
         let start = self.body.len();
-        if let Err(source) = serde_json::to_writer(&mut self.body, &item) {
+        let wrote_null = Cell::new(false);
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut self.body, NullWatch(&wrote_null));
+        if let Err(source) = item.serialize(&mut serializer) {
             self.body.truncate(before);
             let id = item.id().to_owned();
             let error = Error::Serialize {
@@ -185,6 +191,21 @@ impl BatchWriter {
                 source,
             };
             return Written::Rejected { id, error };
+        }
+        // serde_json writes a NaN or an infinity as `null`: an item that
+        // wrote a `null` is looked at again for one.
+        if wrote_null.get() {
+            if let Some(found) = finite::find(&item) {
+                self.body.truncate(before);
+                let id = item.id().to_owned();
+                let error = Error::NonFiniteNumber {
+                    collection,
+                    id: id.clone(),
+                    path: found.path,
+                    value: found.value,
+                };
+                return Written::Rejected { id, error };
+            }
         }
         let entry = Entry {
             position,
@@ -353,6 +374,58 @@ mod tests {
             .map(|e| (e.position, e.id.as_str()))
             .collect();
         assert_eq!(ids, [(0, "1"), (3, "4")]);
+    }
+
+    /// A record whose `data` holds one number and one `null`.
+    struct Reading(&'static str, f64);
+
+    impl Vectorify for Reading {
+        const SLUG: &'static str = "readings";
+
+        fn collection() -> Collection {
+            Collection::new("readings")
+        }
+
+        fn item_id(&self) -> Cow<'_, str> {
+            Cow::Borrowed(self.0)
+        }
+
+        fn serialize_data<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(2))?;
+            map.serialize_entry("note", &None::<String>)?;
+            map.serialize_entry("value", &self.1)?;
+            map.end()
+        }
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused_by_item_and_path_and_nulls_pass() {
+        let mut writer = BatchWriter::new::<Reading>(90, usize::MAX);
+        assert!(matches!(writer.push(&Reading("a", 1.5), 0), Written::Added));
+        for (position, value) in [(1, f64::NAN), (2, f64::INFINITY), (3, f64::NEG_INFINITY)] {
+            match writer.push(&Reading("b", value), position) {
+                Written::Rejected {
+                    id,
+                    error:
+                        Error::NonFiniteNumber {
+                            path, value: found, ..
+                        },
+                } => {
+                    assert_eq!((id.as_str(), path.as_str()), ("b", "data.value"));
+                    assert_eq!(found.to_bits(), value.to_bits());
+                }
+                _ => panic!("expected a non-finite number error for {value}"),
+            }
+        }
+        writer.push(&Reading("c", -0.0), 4);
+        let batch = writer.finish().unwrap_or_else(|| panic!("a batch"));
+        assert_eq!(
+            body(&batch)["items"],
+            serde_json::json!([
+                {"id": "a", "data": {"note": null, "value": 1.5}, "metadata": {}},
+                {"id": "c", "data": {"note": null, "value": -0.0}, "metadata": {}}
+            ])
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::{Client, Error, Vectorify};
 
 mod account;
 mod batch;
+mod finite;
 mod pacing;
 mod progress;
 mod retry;
