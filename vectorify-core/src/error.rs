@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::upsert::UpsertError;
 
 /// Everything that can go wrong when talking to Vectorify.
@@ -206,50 +208,38 @@ pub struct ApiError {
 pub(crate) const KEPT_BODY_BYTES: usize = 8 * 1024;
 
 impl ApiError {
-    /// Reads an error answer. A body of the API's shape fills `message` and
-    /// `errors`; any other body is kept as text.
+    /// Reads an error answer. From a JSON object, a string `message` fills
+    /// `message` and an object `errors` fills `errors`, whatever else the
+    /// object holds or lacks; a body with neither is kept as text.
     pub(crate) fn from_response(status: u16, body: &[u8], retry_after: Option<Duration>) -> Self {
-        #[derive(serde::Deserialize)]
-        struct Shape {
-            message: Option<String>,
-            #[serde(default)]
-            errors: BTreeMap<String, FieldMessages>,
-        }
+        let object = match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(object)) => Some(object),
+            _ => None,
+        };
+        let message = object
+            .as_ref()
+            .and_then(|object| object.get("message"))
+            .and_then(Value::as_str)
+            .map(|message| kept_text(message.as_bytes()));
+        let errors: BTreeMap<String, Vec<String>> = match object
+            .as_ref()
+            .and_then(|object| object.get("errors"))
+        {
+            Some(Value::Object(fields)) => fields
+                .iter()
+                .filter_map(|(field, messages)| Some((field.clone(), field_messages(messages)?)))
+                .collect(),
+            // PHP writes an empty map as `[]`; anything else says nothing.
+            _ => BTreeMap::new(),
+        };
 
-        /// Laravel sends a list of messages per field; a lone string is
-        /// taken as a list of one.
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum FieldMessages {
-            Many(Vec<String>),
-            One(String),
-        }
-
-        let parsed = serde_json::from_slice::<Shape>(body)
-            .ok()
-            .filter(|shape| shape.message.is_some() || !shape.errors.is_empty());
-        match parsed {
-            Some(shape) => ApiError {
-                status,
-                message: shape.message,
-                errors: shape
-                    .errors
-                    .into_iter()
-                    .map(|(field, messages)| match messages {
-                        FieldMessages::Many(many) => (field, many),
-                        FieldMessages::One(one) => (field, vec![one]),
-                    })
-                    .collect(),
-                body: None,
-                retry_after,
-            },
-            None => ApiError {
-                status,
-                message: None,
-                errors: BTreeMap::new(),
-                body: (!body.is_empty()).then(|| kept_text(body)),
-                retry_after,
-            },
+        let structured = message.is_some() || !errors.is_empty();
+        ApiError {
+            status,
+            message,
+            errors,
+            body: (!structured && !body.is_empty()).then(|| kept_text(body)),
+            retry_after,
         }
     }
 
@@ -295,6 +285,27 @@ impl ApiError {
     }
 }
 
+/// A field's messages. Laravel sends a list of strings; a lone string is a
+/// list of one, `null` says nothing, and any other value is kept as its JSON
+/// text.
+fn field_messages(value: &Value) -> Option<Vec<String>> {
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match value {
+        Value::Null => None,
+        Value::Array(messages) => Some(
+            messages
+                .iter()
+                .filter(|message| !message.is_null())
+                .map(text)
+                .collect(),
+        ),
+        other => Some(vec![text(other)]),
+    }
+}
+
 /// How a non-finite number reads in a message.
 fn non_finite_name(value: f64) -> &'static str {
     if value.is_nan() {
@@ -337,7 +348,7 @@ impl fmt::Display for ApiError {
         if let Some(reason) = reason(self.status) {
             write!(f, " {reason}")?;
         }
-        if let Some(message) = &self.message {
+        if let Some(message) = self.message.as_deref().filter(|m| !m.trim().is_empty()) {
             write!(f, ": {message}")?;
         } else if let Some(body) = &self.body {
             let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -400,6 +411,32 @@ mod tests {
         let error = ApiError::from_response(500, body.as_bytes(), None);
         let kept = error.body.unwrap_or_default();
         assert!(kept.len() <= KEPT_BODY_BYTES + '…'.len_utf8());
+    }
+
+    #[test]
+    fn reads_the_message_and_field_errors_whatever_else_the_body_holds() {
+        let body = br#"{"message":"Invalid.","errors":[],"exception":{"trace":[1]}}"#;
+        let error = ApiError::from_response(422, body, None);
+        assert_eq!(error.message.as_deref(), Some("Invalid."));
+        assert!(error.errors.is_empty());
+        assert_eq!(error.body, None);
+
+        let body = br#"{"message":7,"errors":{"items.2.id":["Required.",3,null],"items.4.url":"Bad.","items.5.x":null,"other":{"a":1}}}"#;
+        let error = ApiError::from_response(422, body, None);
+        assert_eq!(error.message, None);
+        assert_eq!(error.item_positions(), [2, 4]);
+        assert_eq!(error.errors["items.2.id"], ["Required.", "3"]);
+        assert_eq!(error.errors["other"], [r#"{"a":1}"#]);
+        assert_eq!(error.body, None);
+    }
+
+    #[test]
+    fn an_empty_message_is_not_shown() {
+        let error = ApiError::from_response(400, br#"{"message":" "}"#, None);
+        assert_eq!(
+            error.to_string(),
+            "the Vectorify API answered 400 Bad Request"
+        );
     }
 
     #[test]
