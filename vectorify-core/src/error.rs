@@ -243,6 +243,37 @@ impl ApiError {
         }
     }
 
+    /// Replaces `secret` wherever the answer repeats it, so that a server
+    /// that echoes the key back (a debugging proxy, an error page listing
+    /// the request's headers) does not carry it into logs and messages.
+    /// Secrets shorter than [`SHORTEST_REDACTED`] bytes are left alone: they
+    /// would match ordinary words.
+    pub(crate) fn redact(&mut self, secret: &str) {
+        if secret.len() < SHORTEST_REDACTED {
+            return;
+        }
+        let redact = |text: &mut String| {
+            if text.contains(secret) {
+                *text = text.replace(secret, REDACTED);
+            }
+        };
+        if let Some(message) = &mut self.message {
+            redact(message);
+        }
+        if let Some(body) = &mut self.body {
+            redact(body);
+        }
+        if self.errors.keys().any(|field| field.contains(secret)) {
+            self.errors = std::mem::take(&mut self.errors)
+                .into_iter()
+                .map(|(field, messages)| (field.replace(secret, REDACTED), messages))
+                .collect();
+        }
+        for message in self.errors.values_mut().flatten() {
+            redact(message);
+        }
+    }
+
     /// Whether the status says the request may succeed later.
     pub fn is_retryable(&self) -> bool {
         is_retryable_status(self.status)
@@ -284,6 +315,12 @@ impl ApiError {
         }
     }
 }
+
+/// What stands in for a secret an answer repeated.
+const REDACTED: &str = "<redacted>";
+
+/// The shortest secret [`ApiError::redact`] looks for.
+pub(crate) const SHORTEST_REDACTED: usize = 8;
 
 /// A field's messages. Laravel sends a list of strings; a lone string is a
 /// list of one, `null` says nothing, and any other value is kept as its JSON
@@ -437,6 +474,25 @@ mod tests {
             error.to_string(),
             "the Vectorify API answered 400 Bad Request"
         );
+    }
+
+    #[test]
+    fn redacts_a_secret_the_answer_repeats() {
+        let secret = "vk_live_0123456789";
+        let body =
+            format!(r#"{{"message":"bad key {secret}","errors":{{"{secret}":["{secret}!"]}}}}"#);
+        let mut error = ApiError::from_response(401, body.as_bytes(), None);
+        error.redact(secret);
+        assert_eq!(error.message.as_deref(), Some("bad key <redacted>"));
+        assert_eq!(error.errors["<redacted>"], ["<redacted>!"]);
+
+        let mut page = ApiError::from_response(502, format!("<p>{secret}</p>").as_bytes(), None);
+        page.redact(secret);
+        assert_eq!(page.body.as_deref(), Some("<p><redacted></p>"));
+
+        let mut short = ApiError::from_response(401, br#"{"message":"the key"}"#, None);
+        short.redact("key");
+        assert_eq!(short.message.as_deref(), Some("the key"));
     }
 
     #[test]

@@ -97,7 +97,8 @@ pub(crate) async fn exchange(
         Err(error) => transport_failure(error),
         Ok(body) if success => Answer::Accepted { status, body },
         Ok(body) => {
-            let error = ApiError::from_response(status, &body, signal.retry_after);
+            let mut error = ApiError::from_response(status, &body, signal.retry_after);
+            error.redact(&String::from_utf8_lossy(client.api_key.as_bytes()));
             if status == 413 {
                 Answer::TooLarge(error)
             } else if is_retryable_status(status) {
