@@ -3,7 +3,8 @@
 //! API reference, three ways, measured side by side in one run.
 //!
 //! - `derive`: `#[derive(Vectorify)]`, `to_item()` for each record and
-//!   `serde_json::to_writer` of the body, as the client writes its bodies.
+//!   `serde_json::to_writer` of the body (the client writes the same bytes,
+//!   item by item, into its body buffer).
 //! - `floor`: hand-written wire structs with `#[derive(Serialize)]` that
 //!   borrow the same records and write byte-identical JSON. Nothing can be
 //!   much faster than serde's own derive writing borrowed fields, so this is
