@@ -78,7 +78,10 @@ pub struct RateLimitSignal {
     pub remaining: Option<u64>,
     /// When the current window ends.
     pub reset: Option<SystemTime>,
-    /// How long the API asked clients to wait, as sent (not capped).
+    /// How long the API asked clients to wait. [`from_headers`](Self::from_headers)
+    /// keeps it as sent; the client cuts it to its
+    /// [`RetryPolicy::retry_after_limit`](crate::RetryPolicy::retry_after_limit)
+    /// before a pacer observes it.
     pub retry_after: Option<Duration>,
 }
 

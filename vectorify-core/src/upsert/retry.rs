@@ -83,7 +83,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` honoured; a longer one is cut to this.
+    /// The longest `Retry-After` honoured; a longer one is cut to this, both
+    /// for the retry of the request that got it and for the pacer, which
+    /// holds every request back that long.
     #[must_use]
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait.min(LONGEST_WAIT);
@@ -106,6 +108,12 @@ impl RetryPolicy {
     /// The longest time from a batch's first attempt to its last.
     pub fn elapsed_limit(&self) -> Duration {
         self.max_elapsed
+    }
+
+    /// The longest `Retry-After` honoured, by the retry and by the pacer's
+    /// hold on every other request alike.
+    pub fn retry_after_limit(&self) -> Duration {
+        self.max_retry_after
     }
 
     /// The wait after the `attempt`-th attempt failed (counting from 1).

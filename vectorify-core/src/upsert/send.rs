@@ -90,14 +90,19 @@ pub(crate) async fn exchange(
     };
 
     let status = response.status().as_u16();
-    let signal = RateLimitSignal::from_headers(status, response.headers());
+    let mut signal = RateLimitSignal::from_headers(status, response.headers());
+    // The pacer holds every request back for a `Retry-After`: no longer than
+    // the retry policy honours one. The error keeps what the API asked.
+    let asked = signal.retry_after;
+    let limit = client.retry.retry_after_limit();
+    signal.retry_after = asked.map(|wait| wait.min(limit));
     let success = (200..300).contains(&status);
     let keep = if success { keep } else { ERROR_BODY_BYTES };
     let answer = match read_body(response, keep).await {
         Err(error) => transport_failure(error),
         Ok(body) if success => Answer::Accepted { status, body },
         Ok(body) => {
-            let mut error = ApiError::from_response(status, &body, signal.retry_after);
+            let mut error = ApiError::from_response(status, &body, asked);
             error.redact(&String::from_utf8_lossy(client.api_key.as_bytes()));
             if status == 413 {
                 Answer::TooLarge(error)
