@@ -1,0 +1,144 @@
+//! The key stays a secret even when the server misbehaves: an answer that
+//! echoes it does not carry it into errors or logs, and a redirect does not
+//! take it to another host.
+//!
+//! That the key never appears in trace logs of ordinary runs (the client's,
+//! the HTTP stack's and the emulator's own events, and the `Debug` of the
+//! client, its builder and its errors) is pinned in
+//! `tests/client/secrets.rs`; that the emulator binary never logs it, in
+//! `vectorify-emulator/tests/emulator/binary.rs`.
+
+use std::process::Command;
+
+use tracing::Level;
+use vectorify_core::{Client, Error, RetryPolicy, Vectorify};
+
+use crate::script::{self, Scripted};
+use crate::support::{self, invoices};
+
+const SECRET: &str = "vk_live_Echo3d-S3cret-8c1f";
+
+/// The variable that makes [`echoed_key_child`] do its work.
+const CHILD: &str = "VECTORIFY_ECHOED_KEY_CHILD";
+
+/// Runs [`echoed_key_child`] in a child process of this test binary, where
+/// a global subscriber sees every event at trace level (a subscriber scoped
+/// to one test can miss events while other tests run), and reads all it
+/// wrote.
+#[tokio::test]
+async fn a_key_the_server_echoes_back_is_redacted_from_errors_and_logs() {
+    let exe = support::ok(std::env::current_exe());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            .args([
+                "secrets::echoed_key_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+    })
+    .await;
+    let output = support::ok(support::ok(output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+
+    // The answers were logged, and printed, with the key cut out.
+    assert!(stdout.contains("batch will be sent again"), "{stdout}");
+    assert!(stdout.contains("batch refused"), "{stdout}");
+    assert!(stdout.contains("Api-Key: <redacted>"), "{stdout}");
+    assert!(stdout.contains("Refused for <redacted>."), "{stdout}");
+    assert!(stdout.contains("Unknown key <redacted>."), "{stdout}");
+    assert!(!stdout.contains(SECRET), "the key is in the output");
+    assert!(!stderr.contains(SECRET), "the key is in the output");
+}
+
+#[test]
+fn echoed_key_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    support::ok(tracing::subscriber::set_global_default(subscriber));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    support::ok(runtime).block_on(async {
+        let echoed = format!("Api-Key: {SECRET}");
+        let server = Scripted::start(vec![
+            script::reply(
+                502,
+                &[("Content-Type", "text/html")],
+                &format!("<html><body><h1>502 Bad Gateway</h1><pre>{echoed}</pre></body></html>"),
+            ),
+            script::json(
+                422,
+                &format!(
+                    r#"{{"message":"Key {SECRET} may not write here.","errors":{{"items.0.id":["Refused for {SECRET}."]}}}}"#
+                ),
+            ),
+            script::json(401, &format!(r#"{{"message":"Unknown key {SECRET}."}}"#)),
+            script::json(403, &format!(r#"{{"message":"{SECRET}"}}"#)),
+        ])
+        .await;
+        let client = support::build(
+            Client::builder()
+                .api_key(SECRET)
+                .base_url(server.base_url())
+                .max_in_flight(1)
+                .retry_policy(support::quick_retries()),
+        );
+        let invoices = invoices(2);
+
+        let bulk = client.upsert_all(&invoices).await.err();
+        let single = invoices[0].upsert(&client).await.err();
+
+        assert_eq!(server.received().len(), 4);
+        for error in [bulk, single] {
+            let error = error.unwrap_or_else(|| panic!("each of these must fail"));
+            println!("PRINTED {error}\n{error:?}\n{error:#?}");
+            if let Error::Upsert(upsert) = &error {
+                for failure in upsert.failures() {
+                    println!("PRINTED {failure}\n{:?}", failure.error());
+                }
+            }
+        }
+    });
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_the_key_stays_with_the_api() {
+    let elsewhere = Scripted::start(Vec::new()).await;
+    let location = format!("{}upserts", elsewhere.base_url());
+    for status in [301, 302, 307, 308] {
+        let server = Scripted::start(vec![script::reply(
+            status,
+            &[("Location", location.as_str())],
+            "",
+        )])
+        .await;
+        let client = support::build(
+            Client::builder()
+                .api_key(SECRET)
+                .base_url(server.base_url())
+                .retry_policy(RetryPolicy::no_retries()),
+        );
+
+        let error = support::invoice(1).upsert(&client).await.err();
+
+        assert_eq!(error.and_then(|error| error.status()), Some(status));
+        let received = server.received();
+        assert_eq!(received.len(), 1);
+        assert!(received[0].head.to_ascii_lowercase().contains("api-key:"));
+    }
+    assert!(
+        elsewhere.received().is_empty(),
+        "the key went to the redirect's host"
+    );
+}
