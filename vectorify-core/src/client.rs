@@ -53,6 +53,12 @@ impl ApiKey {
         }
     }
 
+    /// The key itself, for the code that must read it (never to print).
+    #[cfg(feature = "redis")]
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
     /// The header value that carries the key, marked sensitive so that
     /// the HTTP stack never prints it.
     fn header_value(&self) -> Result<HeaderValue, Error> {
@@ -311,6 +317,8 @@ pub struct ClientBuilder {
     max_in_flight: usize,
     retry: RetryPolicy,
     pacer: Option<Arc<dyn Pacer>>,
+    #[cfg(feature = "redis")]
+    redis_pacing: Option<crate::RedisPacing>,
 }
 
 impl Default for ClientBuilder {
@@ -326,6 +334,8 @@ impl Default for ClientBuilder {
             max_in_flight: 8,
             retry: RetryPolicy::default(),
             pacer: None,
+            #[cfg(feature = "redis")]
+            redis_pacing: None,
         }
     }
 }
@@ -423,6 +433,26 @@ impl ClientBuilder {
     /// clients, or your own.
     pub fn pacer(mut self, pacer: impl Pacer + 'static) -> Self {
         self.pacer = Some(Arc::new(pacer));
+        #[cfg(feature = "redis")]
+        {
+            self.redis_pacing = None;
+        }
+        self
+    }
+
+    /// Paces requests through Redis, sharing one pacing state with every
+    /// client that uses the same key, in this process and in others: see
+    /// [`RedisPacing`](crate::RedisPacing). Replaces any
+    /// [`pacer`](Self::pacer); the last of the two set wins.
+    ///
+    /// The Redis key is made from a hash of the API key; the API key itself
+    /// is never sent to Redis. An unusable URL or rate makes
+    /// [`build`](Self::build) fail; a Redis that cannot be reached later
+    /// never makes an upsert fail.
+    #[cfg(feature = "redis")]
+    pub fn redis_pacing(mut self, pacing: crate::RedisPacing) -> Self {
+        self.redis_pacing = Some(pacing);
+        self.pacer = None;
         self
     }
 
@@ -431,17 +461,15 @@ impl ClientBuilder {
     /// Fails with [`Error::Config`] when the key is missing or empty, the
     /// base URL does not parse or is not `http(s)`, the key would travel
     /// over plain `http` to a host other than loopback, a number is out of
-    /// range, or the TLS setup fails.
+    /// range, the TLS setup fails, or the [Redis
+    /// pacing](Self::redis_pacing)'s URL or rate is not usable.
     pub fn build(self) -> Result<Client, Error> {
-        let api_key = self
-            .api_key
-            .as_ref()
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "no API key: set one with `api_key` or in {API_KEY_VAR}"
-                ))
-            })?
-            .header_value()?;
+        let key = self.api_key.as_ref().ok_or_else(|| {
+            Error::Config(format!(
+                "no API key: set one with `api_key` or in {API_KEY_VAR}"
+            ))
+        })?;
+        let api_key = key.header_value()?;
 
         let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         if base_url.scheme() == "http" && !self.allow_plain_http && !is_loopback(&base_url) {
@@ -471,6 +499,13 @@ impl ClientBuilder {
             None => http_client(self.connect_timeout)?,
         };
 
+        let pacer = self.pacer;
+        #[cfg(feature = "redis")]
+        let pacer = match self.redis_pacing {
+            Some(pacing) => Some(Arc::new(crate::RedisPacer::new(key.clone(), pacing)?) as _),
+            None => pacer,
+        };
+
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -482,9 +517,7 @@ impl ClientBuilder {
                 batch_size: self.batch_size,
                 max_in_flight: self.max_in_flight,
                 retry: self.retry,
-                pacer: self
-                    .pacer
-                    .unwrap_or_else(|| Arc::new(InProcessPacer::new())),
+                pacer: pacer.unwrap_or_else(|| Arc::new(InProcessPacer::new())),
                 body_limit: AtomicUsize::new(usize::MAX),
             }),
         })

@@ -58,6 +58,8 @@ pub use api::{
 };
 pub use client::{API_KEY_VAR, ApiKey, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, Error};
+#[cfg(feature = "redis")]
+pub use upsert::{DEFAULT_REDIS_PREFIX, RedisPacer, RedisPacing};
 pub use upsert::{
     Failure, InProcessPacer, MAX_BATCH_SIZE, NoPacing, Pacer, Progress, ProgressEvent, RetryPolicy,
     UpsertAll, UpsertError, UpsertReport, UpsertStream, UpsertTryStream,

@@ -34,6 +34,8 @@ pub(crate) mod send;
 
 pub use account::{Failure, UpsertError, UpsertReport};
 pub use batch::MAX_BATCH_SIZE;
+#[cfg(feature = "redis")]
+pub use pacing::{DEFAULT_REDIS_PREFIX, RedisPacer, RedisPacing};
 pub use pacing::{InProcessPacer, NoPacing, Pace, Pacer, PacerFuture, RateLimitSignal, Ticket};
 pub use progress::{Progress, ProgressEvent};
 pub use retry::RetryPolicy;

@@ -10,6 +10,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_REDIS_PREFIX, RedisPacer, RedisPacing};
+
 /// A boxed future, as the [`Pacer`] methods return them.
 pub type PacerFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
