@@ -10,9 +10,11 @@
 
 use std::process::Command;
 
+use proptest::prelude::*;
 use tracing::Level;
 use vectorify_core::{Client, Error, RetryPolicy, Vectorify};
 
+use crate::responses::config;
 use crate::script::{self, Scripted};
 use crate::support::{self, invoices};
 
@@ -141,4 +143,65 @@ async fn a_redirect_is_not_followed_so_the_key_stays_with_the_api() {
         elsewhere.received().is_empty(),
         "the key went to the redirect's host"
     );
+}
+
+/// Base URLs written wrong in every way, some with the key in them (the key
+/// and the URL swapped, the key in a query string).
+fn base_url() -> impl Strategy<Value = String> {
+    let scheme = prop::sample::select(vec![
+        "https://", "http://", "HTTPS://", "ftp://", "https:/", "",
+    ]);
+    let host = prop::sample::select(vec![
+        "api.vectorify.ai".to_owned(),
+        "127.0.0.1:8787".to_owned(),
+        "[::1]".to_owned(),
+        "localhost:99999".to_owned(),
+        "exa mple.com".to_owned(),
+        "user:pw@api.example.com".to_owned(),
+        String::new(),
+        SECRET.to_owned(),
+    ]);
+    let path = prop::sample::select(vec!["", "/v1", "/v1/", "/a b/", "/%zz"]);
+    let query = prop::sample::select(vec![
+        String::new(),
+        "?x=1".to_owned(),
+        "#top".to_owned(),
+        format!("?api_key={SECRET}"),
+    ]);
+    prop_oneof![
+        4 => (scheme, host, path, query)
+            .prop_map(|(scheme, host, path, query)| format!("{scheme}{host}{path}{query}")),
+        1 => Just(SECRET.to_owned()),
+        1 => any::<String>(),
+    ]
+}
+
+#[test]
+fn configuration_errors_never_repeat_the_key_whatever_the_base_url() {
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    let result = runner.run(&base_url(), |url| {
+        match Client::builder()
+            .api_key(SECRET)
+            .base_url(url.as_str())
+            .build()
+        {
+            Ok(client) => {
+                let base = client.base_url();
+                prop_assert!(matches!(base.scheme(), "http" | "https"), "{url}");
+                prop_assert!(
+                    base.host_str().is_some_and(|host| !host.is_empty()),
+                    "{url}"
+                );
+                prop_assert!(base.as_str().ends_with('/'), "{url}");
+            }
+            Err(Error::Config(message)) => {
+                prop_assert!(!message.contains(SECRET), "{url:?}: {message}");
+            }
+            Err(other) => prop_assert!(false, "{url:?}: {other:?}"),
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
+    }
 }

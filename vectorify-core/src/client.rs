@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::header::{HeaderName, HeaderValue};
 
+use crate::error::{REDACTED, SHORTEST_REDACTED};
 use crate::upsert::{
     self, InProcessPacer, MAX_BATCH_SIZE, Pacer, RetryPolicy, UpsertAll, UpsertStream,
     UpsertTryStream,
@@ -71,6 +72,20 @@ impl ApiKey {
         })?;
         value.set_sensitive(true);
         Ok(value)
+    }
+
+    /// A configuration error with the key cut out of its message: a message
+    /// that repeats the base URL would show the key if it was given there
+    /// (the key and the URL swapped, the key in a query string).
+    fn cut_from(&self, error: Error) -> Error {
+        match error {
+            Error::Config(message)
+                if self.0.len() >= SHORTEST_REDACTED && message.contains(&self.0) =>
+            {
+                Error::Config(message.replace(&self.0, REDACTED))
+            }
+            other => other,
+        }
     }
 }
 
@@ -471,7 +486,8 @@ impl ClientBuilder {
         })?;
         let api_key = key.header_value()?;
 
-        let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
+            .map_err(|error| key.cut_from(error))?;
         if base_url.scheme() == "http" && !self.allow_plain_http && !is_loopback(&base_url) {
             return Err(Error::Config(format!(
                 "refusing to send the API key over plain http to {}: use https, or allow it with `allow_plain_http(true)`",
@@ -627,6 +643,16 @@ mod tests {
         assert!(config_error(Client::builder()).contains("no API key"));
         let message = config_error(Client::builder().api_key("bad\u{7}key"));
         assert!(!message.contains("bad"));
+    }
+
+    #[test]
+    fn a_key_in_the_base_url_is_not_repeated_in_the_error() {
+        let key = "vk_live_0123456789";
+        for url in [key.to_owned(), format!("https://api.example.com/?key={key}")] {
+            let message = config_error(Client::builder().api_key(key).base_url(url));
+            assert!(!message.contains(key), "{message}");
+            assert!(message.contains("<redacted>"), "{message}");
+        }
     }
 
     #[test]

@@ -317,7 +317,7 @@ impl ApiError {
 }
 
 /// What stands in for a secret an answer repeated.
-const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// The shortest secret [`ApiError::redact`] looks for.
 pub(crate) const SHORTEST_REDACTED: usize = 8;
