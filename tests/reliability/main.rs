@@ -3,8 +3,8 @@
 //!
 //! - `soak`: a long run through every fault the emulator injects; every item
 //!   is stored exactly as sent. The full run of 100,000 items is ignored by
-//!   default: `cargo test -p vectorify-core --test reliability --release --
-//!   --ignored --nocapture soak_full`.
+//!   default: `cargo test -p vectorify-core --test reliability -- --ignored
+//!   --nocapture soak_full`.
 //! - `server_restart`: the server stops in the middle of a run and comes
 //!   back, or does not.
 //! - `bad_input`: each kind of bad input or odd answer, and the typed error

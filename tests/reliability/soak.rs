@@ -4,10 +4,12 @@
 //! items, and the run prints its counts.
 //!
 //! The short run is part of the normal test command. The full one, 100,000
-//! items, is ignored by default:
+//! items, is ignored by default; it takes about two minutes, most of them
+//! the one-second `Retry-After` of each injected 429, which holds back every
+//! batch in flight:
 //!
 //! ```sh
-//! cargo test -p vectorify-core --test reliability --release -- --ignored --nocapture soak_full
+//! cargo test -p vectorify-core --test reliability -- --ignored --nocapture soak_full
 //! ```
 //!
 //! `SOAK_ITEMS` and `SOAK_SEED` change its size and its faults' seed.
@@ -87,7 +89,7 @@ async fn soak(count: u64, seed: u64) {
     println!(
         "soak: {count} items (seed {seed}) stored exactly as sent in {:.1} s: \
          {} batches, {} requests ({} recorded by the emulator), {} retries, largest request {largest} items, \
-         faults met {met:?}, {:.1} s waited in all",
+         faults met {met:?}, {:.1} s waited (added up over the batches in flight)",
         run_time.as_secs_f64(),
         report.batches,
         report.requests,
@@ -104,7 +106,7 @@ async fn soak_short_every_item_is_stored_exactly_as_sent_through_every_fault() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the full soak: 100,000 items, about a minute in release; see the module's docs"]
+#[ignore = "the full soak: 100,000 items, about two minutes; see the module's docs"]
 async fn soak_full() {
     soak(from_env("SOAK_ITEMS", 100_000), from_env("SOAK_SEED", 7)).await;
 }
