@@ -382,9 +382,13 @@ impl RedisPacer {
                 }
                 tokio::time::sleep(delay).await;
                 // A `Retry-After` may have come in the meantime; the turn
-                // is then given up.
+                // is then given up, and its place in flight with it.
                 match self.paused_for().await {
-                    Some(wait) if !wait.is_zero() => Pace::Wait(wait),
+                    Some(wait) if !wait.is_zero() => {
+                        self.observe_shared(Ticket(ticket), RateLimitSignal::no_answer())
+                            .await;
+                        Pace::Wait(wait)
+                    }
                     _ => Pace::Go(Ticket(ticket)),
                 }
             }
@@ -625,6 +629,56 @@ fn lua(value: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_go_and_wait_replies_are_trusted() {
+        let max_wait = Duration::from_secs(120);
+        assert!(matches!(
+            parse_reply(&[1, 7, 30], max_wait),
+            Some(Reply::Go { ticket: 7, delay }) if delay == Duration::from_millis(30)
+        ));
+        assert!(matches!(
+            parse_reply(&[0, 250], max_wait),
+            Some(Reply::Wait(wait)) if wait == Duration::from_millis(250)
+        ));
+        assert!(matches!(
+            parse_reply(&[0, i64::MAX], max_wait),
+            Some(Reply::Wait(wait)) if wait == max_wait
+        ));
+        for odd in [
+            &[][..],
+            &[1, -1, 0],
+            &[1, 7],
+            &[2, 0],
+            &[0, 1, 2],
+            &[1, i64::MAX, 0],
+        ] {
+            assert!(parse_reply(odd, max_wait).is_none(), "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn waits_round_up_to_whole_milliseconds() {
+        assert_eq!(millis(Duration::from_micros(1)), 1);
+        assert_eq!(millis(Duration::from_millis(25)), 25);
+        assert_eq!(millis(Duration::from_micros(25_001)), 26);
+        assert_eq!(millis(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_rate_is_stretched_by_a_twentieth_at_most_a_second() {
+        let interval = |requests, per| {
+            let pacing = RedisPacing::new("redis://127.0.0.1/").rate(requests, per);
+            RedisPacer::new("key", pacing).map(|pacer| pacer.settings.interval_ms)
+        };
+        assert!(matches!(interval(40, Duration::from_secs(1)), Ok(ms) if ms == 26.25));
+        assert!(
+            matches!(interval(60, Duration::from_secs(60)), Ok(ms) if ms == 1_016.0 + 2.0 / 3.0)
+        );
+        assert!(interval(0, Duration::from_secs(1)).is_err());
+        assert!(interval(1, Duration::ZERO).is_err());
+        assert!(interval(1, Duration::from_secs(2 * 24 * 60 * 60)).is_err());
+    }
 
     #[test]
     fn the_redis_key_is_the_prefix_and_the_sha256_of_the_api_key() {
