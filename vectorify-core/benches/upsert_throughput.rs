@@ -54,9 +54,6 @@ const LATENCY: Duration = Duration::from_millis(20);
 const IN_FLIGHT: [usize; 5] = [1, 2, 4, 8, 16];
 
 fn main() {
-    // reqwest is built without a default TLS provider; the hand-written loop
-    // needs one installed even though it speaks plain HTTP.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     divan::main();
 }
 

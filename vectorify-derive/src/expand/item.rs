@@ -14,7 +14,7 @@ use crate::url_template::{self, Segment};
 pub fn expand(input: &Input<'_>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let ident = input.ident;
-    let mut bounds = Bounds::new();
+    let mut bounds = Bounds::new(input.generics);
 
     let slug = match &input.attrs.collection {
         Some(lit) => lit.clone(),
@@ -47,9 +47,10 @@ pub fn expand(input: &Input<'_>, fields: &[Field<'_>], krate: &Path) -> TokenStr
         .find(|field| matches!(field.role, Role::Id(_)))
         .map(|field| {
             let (ty, member) = (field.ty, field.ident);
-            bounds.require(ty, quote!(#krate::ItemId));
+            bounds.require_if_generic(ty, quote!(#krate::ItemId));
             quote_spanned! {ty.span()=>
-                fn item_id(&self) -> #private::Cow<'_, str> {
+                #[inline]
+            fn item_id(&self) -> #private::Cow<'_, str> {
                     <#ty as #krate::ItemId>::item_id(&self.#member)
                 }
             }
@@ -60,9 +61,10 @@ pub fn expand(input: &Input<'_>, fields: &[Field<'_>], krate: &Path) -> TokenStr
         .find(|field| matches!(field.role, Role::Tenant(_)))
         .map(|field| {
             let (ty, member) = (field.ty, field.ident);
-            bounds.require(ty, quote!(#krate::TenantKey));
+            bounds.require_if_generic(ty, quote!(#krate::TenantKey));
             quote_spanned! {ty.span()=>
-                fn tenant(&self) -> #private::Option<#krate::Tenant> {
+                #[inline]
+            fn tenant(&self) -> #private::Option<#krate::Tenant> {
                     <#ty as #krate::TenantKey>::tenant(&self.#member)
                 }
             }
@@ -82,6 +84,7 @@ pub fn expand(input: &Input<'_>, fields: &[Field<'_>], krate: &Path) -> TokenStr
         impl #impl_generics #krate::Vectorify for #ident #ty_generics #where_clause {
             const SLUG: &'static str = #slug;
 
+            #[inline]
             fn collection() -> #krate::Collection {
                 #krate::Collection::new(#slug) #(#schema)*
             }
@@ -101,7 +104,7 @@ fn url_method(
     input: &Input<'_>,
     fields: &[Field<'_>],
     krate: &Path,
-    bounds: &mut Bounds,
+    bounds: &mut Bounds<'_>,
 ) -> Option<TokenStream> {
     let private = quote!(#krate::__private);
     if let Some(field) = fields
@@ -109,8 +112,9 @@ fn url_method(
         .find(|field| matches!(field.role, Role::Url(_)))
     {
         let (ty, member) = (field.ty, field.ident);
-        bounds.require(ty, quote!(#krate::ItemUrl));
+        bounds.require_if_generic(ty, quote!(#krate::ItemUrl));
         return Some(quote_spanned! {ty.span()=>
+            #[inline]
             fn url(&self) -> #private::Option<#private::Cow<'_, str>> {
                 <#ty as #krate::ItemUrl>::item_url(&self.#member)
             }
@@ -128,7 +132,7 @@ fn url_method(
             Segment::Text(text) => format.push_str(&text.replace('{', "{{").replace('}', "}}")),
             Segment::Field(name) => {
                 let field = fields.iter().find(|field| field.name == name)?;
-                bounds.require(field.ty, quote!(::core::fmt::Display));
+                bounds.require_if_generic(field.ty, quote!(::core::fmt::Display));
                 format.push_str("{}");
                 let member = field.ident;
                 args.push(quote_spanned!(template.span()=> self.#member));
@@ -137,6 +141,7 @@ fn url_method(
     }
     let format = LitStr::new(&format, template.span());
     Some(quote! {
+        #[inline]
         fn url(&self) -> #private::Option<#private::Cow<'_, str>> {
             #private::Some(#private::Cow::Owned(#private::format!(#format #(, #args)*)))
         }
@@ -149,7 +154,7 @@ fn data_method(
     fields: &[Field<'_>],
     ident: &syn::Ident,
     krate: &Path,
-    bounds: &mut Bounds,
+    bounds: &mut Bounds<'_>,
 ) -> TokenStream {
     let private = quote!(#krate::__private);
     let serde = quote!(#private::serde);
