@@ -223,9 +223,9 @@ impl fmt::Debug for RedisPacing {
 ///   each takes the next free turn, at most two seconds ahead, and sleeps
 ///   until it).
 ///
-/// Before any answer (under a new key, or once the state has expired after
-/// ten minutes without requests) nothing is known of the window, and
-/// requests go as the rate allows, or freely without one.
+/// Before any answer (under a new key, or once the state has expired, about
+/// a quarter of an hour after the last request) nothing is known of the
+/// window, and requests go as the rate allows, or freely without one.
 ///
 /// [`ClientBuilder::redis_pacing`](crate::ClientBuilder::redis_pacing)
 /// builds one for the client's key. Build one yourself to share it between
