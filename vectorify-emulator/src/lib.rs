@@ -128,6 +128,7 @@
 #![warn(missing_docs)]
 
 mod answer;
+mod fast;
 mod faults;
 mod rate_limit;
 mod requests;

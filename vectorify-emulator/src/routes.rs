@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use crate::answer::answer;
+use crate::fast;
 use crate::faults::FaultKind;
 use crate::respond::{self, Disconnect, Injected, ItemCount};
 use crate::server::{Shared, lock};
@@ -142,6 +143,19 @@ fn ok(data: Value) -> Response {
 // --- upserts ---------------------------------------------------------------
 
 async fn create_upsert(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    // Most bodies are valid and plain: read them without building a tree.
+    if let Some(upsert) = fast::upsert(&body) {
+        let item_count = upsert.items.len();
+        let created_at = shared
+            .store
+            .lock()
+            .apply_upsert(upsert, shared.processing_time);
+        let mut response =
+            created(json!({ "result": "Queued", "created_at": iso8601(created_at) }));
+        response.extensions_mut().insert(ItemCount(item_count));
+        return response;
+    }
+
     let body = match parse_json(&body) {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),

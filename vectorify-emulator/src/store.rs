@@ -1,7 +1,7 @@
 //! What the emulator holds: items by collection and tenant, the collection
 //! schemas, the history of upserts, and the chats.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -103,7 +103,12 @@ impl Store {
         self.lock()
             .collections
             .get(collection)
-            .map(|c| c.items.values().cloned().collect())
+            .map(|c| {
+                c.items
+                    .iter()
+                    .map(|(key, item)| item.to_stored(collection, key))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -111,7 +116,8 @@ impl Store {
     pub fn item(&self, collection: &str, tenant: Option<i64>, id: &str) -> Option<StoredItem> {
         let state = self.lock();
         let items = &state.collections.get(collection)?.items;
-        items.get(&(tenant, id.to_owned())).cloned()
+        let key = (tenant, id.to_owned());
+        items.get(&key).map(|item| item.to_stored(collection, &key))
     }
 
     /// The number of items in all collections.
@@ -157,10 +163,50 @@ impl Store {
     }
 }
 
+/// An item's `data` as the store keeps it: the JSON text it was sent as
+/// (read into a map only when the item is inspected or searched), or the
+/// map itself when the body was read as a tree.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ItemData {
+    Raw(Box<str>),
+    Tree(Map<String, Value>),
+}
+
+impl ItemData {
+    fn to_map(&self) -> Map<String, Value> {
+        match self {
+            // The text was checked to be an object when it was accepted.
+            ItemData::Raw(text) => serde_json::from_str(text).unwrap_or_default(),
+            ItemData::Tree(map) => map.clone(),
+        }
+    }
+}
+
+/// An item in its collection, keyed there by (tenant, id).
+#[derive(Debug)]
+struct ItemEntry {
+    data: ItemData,
+    metadata: Map<String, Value>,
+    url: Option<String>,
+}
+
+impl ItemEntry {
+    fn to_stored(&self, collection: &str, (tenant, id): &(Option<i64>, String)) -> StoredItem {
+        StoredItem {
+            collection: collection.to_owned(),
+            tenant: *tenant,
+            id: id.clone(),
+            data: self.data.to_map(),
+            metadata: self.metadata.clone(),
+            url: self.url.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct CollectionEntry {
     metadata: Value,
-    items: BTreeMap<(Option<i64>, String), StoredItem>,
+    items: BTreeMap<(Option<i64>, String), ItemEntry>,
 }
 
 #[derive(Debug)]
@@ -227,25 +273,27 @@ impl State {
     pub(crate) fn apply_upsert(&mut self, upsert: ValidUpsert, processing: Duration) -> SystemTime {
         let slug = upsert.collection.slug;
         let chunk_size = upsert.items.len();
-        let entry = self.collections.entry(slug.clone()).or_default();
+        let entry = match self.collections.get_mut(&slug) {
+            Some(entry) => entry,
+            None => self.collections.entry(slug.clone()).or_default(),
+        };
         entry.metadata = upsert.collection.metadata;
 
         let mut added = 0;
         for item in upsert.items {
-            let stored = StoredItem {
-                collection: slug.clone(),
-                tenant: item.tenant,
-                id: item.id,
+            let stored = ItemEntry {
                 data: item.data,
                 metadata: item.metadata,
                 url: item.url,
             };
-            if entry
-                .items
-                .insert((stored.tenant, stored.id.clone()), stored)
-                .is_none()
-            {
-                added += 1;
+            match entry.items.entry((item.tenant, item.id)) {
+                btree_map::Entry::Occupied(mut occupied) => {
+                    occupied.insert(stored);
+                }
+                btree_map::Entry::Vacant(vacant) => {
+                    vacant.insert(stored);
+                    added += 1;
+                }
             }
         }
         self.item_count += added;
@@ -313,23 +361,29 @@ impl State {
         tenant: Option<i64>,
         mut visit: impl FnMut(&StoredItem),
     ) {
-        let mut visit_collection = |entry: &CollectionEntry| match tenant {
+        let mut visit_collection = |slug: &str, entry: &CollectionEntry| match tenant {
             Some(tenant) => entry
                 .items
                 .range((Some(tenant), String::new())..)
                 .take_while(|((t, _), _)| *t == Some(tenant))
-                .for_each(|(_, item)| visit(item)),
-            None => entry.items.values().for_each(&mut visit),
+                .for_each(|(key, item)| visit(&item.to_stored(slug, key))),
+            None => entry
+                .items
+                .iter()
+                .for_each(|(key, item)| visit(&item.to_stored(slug, key))),
         };
         match collections {
             Some(slugs) if !slugs.is_empty() => {
                 for slug in slugs {
                     if let Some(entry) = self.collections.get(slug) {
-                        visit_collection(entry);
+                        visit_collection(slug, entry);
                     }
                 }
             }
-            _ => self.collections.values().for_each(visit_collection),
+            _ => self
+                .collections
+                .iter()
+                .for_each(|(slug, entry)| visit_collection(slug, entry)),
         }
     }
 

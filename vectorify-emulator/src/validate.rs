@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::store::ItemData;
 use crate::time::is_iso8601;
 
 /// The most items one upsert may carry.
@@ -103,7 +104,7 @@ fn is_blank(value: Option<&Value>) -> bool {
 
 /// The type of one metadata field, as the collection declares it.
 #[derive(Debug, Clone, PartialEq)]
-enum FieldType {
+pub(crate) enum FieldType {
     String,
     Enum(Vec<String>),
     Datetime,
@@ -124,7 +125,7 @@ pub(crate) struct ValidCollection {
 pub(crate) struct ValidItem {
     pub(crate) id: String,
     pub(crate) tenant: Option<i64>,
-    pub(crate) data: Map<String, Value>,
+    pub(crate) data: ItemData,
     pub(crate) metadata: Map<String, Value>,
     pub(crate) url: Option<String>,
 }
@@ -177,7 +178,7 @@ pub(crate) fn upsert(body: Value) -> Result<ValidUpsert, ValidationErrors> {
 
 /// Checks `collection`; returns its slug and, when its metadata could be
 /// read, the declared fields.
-fn collection(
+pub(crate) fn collection(
     value: Option<&Value>,
     errors: &mut ValidationErrors,
 ) -> (Option<String>, Option<Vec<(String, FieldType)>>) {
@@ -416,7 +417,7 @@ fn take_item(value: Value) -> Option<ValidItem> {
     Some(ValidItem {
         id,
         tenant,
-        data,
+        data: ItemData::Tree(data),
         metadata,
         url,
     })
