@@ -33,15 +33,19 @@
 //! );
 //! ```
 
+#[cfg(feature = "client")]
 pub mod api;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "client")]
 mod client;
 mod collection;
+#[cfg(feature = "client")]
 mod error;
 mod item;
 mod metadata;
 mod record;
+#[cfg(feature = "client")]
 pub mod upsert;
 
 #[doc(hidden)]
@@ -53,13 +57,17 @@ pub use item::{Item, ItemId, ItemUrl, Tenant, TenantKey};
 pub use metadata::MetadataValue;
 pub use record::Vectorify;
 
+#[cfg(feature = "client")]
 pub use api::{
     Chat, ChatMessage, Identifier, Question, Role, Upsert, UpsertReceipt, UpsertStatus,
 };
+#[cfg(feature = "client")]
 pub use client::{API_KEY_VAR, ApiKey, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
+#[cfg(feature = "client")]
 pub use error::{ApiError, Error};
 #[cfg(feature = "redis")]
 pub use upsert::{DEFAULT_REDIS_PREFIX, RedisPacer, RedisPacing};
+#[cfg(feature = "client")]
 pub use upsert::{
     Failure, InProcessPacer, MAX_BATCH_SIZE, NoPacing, Pacer, Progress, ProgressEvent, RetryPolicy,
     UpsertAll, UpsertError, UpsertReport, UpsertStream, UpsertTryStream,

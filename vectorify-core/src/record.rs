@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use serde::Serializer;
 
-use crate::{Client, Collection, Error, Item, Tenant, UpsertReceipt};
+use crate::{Collection, Item, Tenant};
+#[cfg(feature = "client")]
+use crate::{Client, Error, UpsertReceipt};
 
 /// A type whose values are items of one Vectorify collection.
 ///
@@ -109,6 +111,7 @@ pub trait Vectorify {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "client")]
     fn upsert<'a>(
         &'a self,
         client: &'a Client,
