@@ -648,7 +648,10 @@ mod tests {
     #[test]
     fn a_key_in_the_base_url_is_not_repeated_in_the_error() {
         let key = "vk_live_0123456789";
-        for url in [key.to_owned(), format!("https://api.example.com/?key={key}")] {
+        for url in [
+            key.to_owned(),
+            format!("https://api.example.com/?key={key}"),
+        ] {
             let message = config_error(Client::builder().api_key(key).base_url(url));
             assert!(!message.contains(key), "{message}");
             assert!(message.contains("<redacted>"), "{message}");

@@ -58,9 +58,7 @@ pub use metadata::MetadataValue;
 pub use record::Vectorify;
 
 #[cfg(feature = "client")]
-pub use api::{
-    Chat, ChatMessage, Identifier, Question, Role, Upsert, UpsertReceipt, UpsertStatus,
-};
+pub use api::{Chat, ChatMessage, Identifier, Question, Role, Upsert, UpsertReceipt, UpsertStatus};
 #[cfg(feature = "client")]
 pub use client::{API_KEY_VAR, ApiKey, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
 #[cfg(feature = "client")]

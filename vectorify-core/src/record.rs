@@ -5,9 +5,9 @@ use std::borrow::Cow;
 
 use serde::Serializer;
 
-use crate::{Collection, Item, Tenant};
 #[cfg(feature = "client")]
 use crate::{Client, Error, UpsertReceipt};
+use crate::{Collection, Item, Tenant};
 
 /// A type whose values are items of one Vectorify collection.
 ///

@@ -29,7 +29,8 @@ impl<'a> Bounds<'a> {
     /// Requires `ty: bound`, spanned on the type, whatever the type.
     pub fn require(&mut self, ty: &Type, bound: TokenStream) {
         let bound = respan(bound, ty.span());
-        self.predicates.push(quote_spanned!(ty.span()=> #ty: #bound));
+        self.predicates
+            .push(quote_spanned!(ty.span()=> #ty: #bound));
     }
 
     /// Requires `ty: bound` only where `ty` names a type parameter: for the
