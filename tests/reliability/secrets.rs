@@ -145,6 +145,37 @@ async fn a_redirect_is_not_followed_so_the_key_stays_with_the_api() {
     );
 }
 
+#[tokio::test]
+async fn a_success_answer_that_does_not_read_keeps_its_body_without_the_key() {
+    let page = format!("<html><body>debug: api-key={SECRET}</body></html>");
+    let server = Scripted::start(vec![script::reply(
+        200,
+        &[("Content-Type", "text/html")],
+        &page,
+    )])
+    .await;
+    let client = support::build(
+        Client::builder()
+            .api_key(SECRET)
+            .base_url(server.base_url())
+            .retry_policy(RetryPolicy::no_retries()),
+    );
+
+    let error = client.fetch_upsert(1).await.err();
+
+    match &error {
+        Some(Error::Decode { body, .. }) => {
+            assert!(body.contains("debug: api-key=<redacted>"), "{body}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    let shown = format!(
+        "{error:?} {}",
+        error.as_ref().map(ToString::to_string).unwrap_or_default()
+    );
+    assert!(!shown.contains(SECRET), "{shown}");
+}
+
 /// Base URLs written wrong in every way, some with the key in them (the key
 /// and the URL swapped, the key in a query string).
 fn base_url() -> impl Strategy<Value = String> {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::{Instrument, debug, debug_span, info, warn};
 
-use crate::error::kept_text;
+use crate::error::{REDACTED, SHORTEST_REDACTED, kept_text};
 use crate::upsert::send::{self, Answer};
 use crate::upsert::{Pace, Ticket};
 use crate::{Client, Error};
@@ -66,7 +66,31 @@ impl Client {
         let body = self
             .call(Method::GET, url.clone(), None, Retry::Always)
             .await?;
-        decode::<Data<R>>(&Method::GET, &url, &body).map(|data| data.data)
+        self.decode::<Data<R>>(&Method::GET, &url, &body)
+            .map(|data| data.data)
+    }
+
+    /// Reads a success answer; one that does not read is [`Error::Decode`],
+    /// naming the call and keeping the body, less the key wherever the
+    /// server repeated it.
+    fn decode<R: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: &[u8],
+    ) -> Result<R, Error> {
+        serde_json::from_slice(body).map_err(|source| {
+            let mut body = kept_text(body);
+            let key = String::from_utf8_lossy(self.inner.api_key.as_bytes());
+            if key.len() >= SHORTEST_REDACTED && body.contains(&*key) {
+                body = body.replace(&*key, REDACTED);
+            }
+            Error::Decode {
+                request: format!("{method} {}", url.path()),
+                body,
+                source,
+            }
+        })
     }
 
     /// `GET`s the list at `path` with the query `pairs` and reads the answer
@@ -80,7 +104,7 @@ impl Client {
         let body = self
             .call(Method::GET, url.clone(), None, Retry::Always)
             .await?;
-        decode(&Method::GET, &url, &body)
+        self.decode(&Method::GET, &url, &body)
     }
 
     /// `POST`s `body` as JSON to `path` and reads the `data` of the answer.
@@ -104,7 +128,8 @@ impl Client {
         let answer = self
             .call(Method::POST, url.clone(), Some(Bytes::from(json)), retry)
             .await?;
-        decode::<Data<R>>(&Method::POST, &url, &answer).map(|data| data.data)
+        self.decode::<Data<R>>(&Method::POST, &url, &answer)
+            .map(|data| data.data)
     }
 
     /// The URL of `path` under the base URL. Each segment is percent-encoded,
@@ -210,16 +235,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Reads a success answer; one that does not read is [`Error::Decode`],
-/// naming the call and keeping the body.
-fn decode<R: DeserializeOwned>(method: &Method, url: &Url, body: &[u8]) -> Result<R, Error> {
-    serde_json::from_slice(body).map_err(|source| Error::Decode {
-        request: format!("{method} {}", url.path()),
-        body: kept_text(body),
-        source,
-    })
 }
 
 #[cfg(test)]
