@@ -80,132 +80,186 @@ pub struct VariantAttrs {
 }
 
 pub fn container(attrs: &[Attribute], level: Level, diag: &mut Diagnostics) -> ContainerAttrs {
-    let mut out = ContainerAttrs::default();
+    let mut keys = ContainerKeys {
+        level,
+        out: ContainerAttrs::default(),
+    };
+    read(attrs, &mut keys, diag);
+    keys.out
+}
+
+pub fn field(attrs: &[Attribute], diag: &mut Diagnostics) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    read(attrs, &mut out, diag);
+    out
+}
+
+pub fn variant(attrs: &[Attribute], diag: &mut Diagnostics) -> VariantAttrs {
+    let mut out = VariantAttrs::default();
+    read(attrs, &mut out, diag);
+    out
+}
+
+/// One level's attributes, filled key by key.
+trait Keys {
+    /// Reads one key of `#[vectorify(...)]`.
+    fn vectorify_key(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        diag: &mut Diagnostics,
+    ) -> syn::Result<()>;
+
+    /// Reads one key of `#[serde(...)]`; keys that do not change what serde
+    /// writes are passed over.
+    fn serde_key(&mut self, meta: &Meta, diag: &mut Diagnostics);
+}
+
+/// Reads every `#[vectorify(...)]` and `#[serde(...)]` attribute, reporting
+/// each mistake and going on.
+fn read(attrs: &[Attribute], keys: &mut impl Keys, diag: &mut Diagnostics) {
     for attr in attrs {
         if attr.path().is_ident("vectorify") {
-            let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("collection") && level == Level::Struct {
-                    // #[vectorify(collection = "invoices")]
-                    let lit = string_value(&meta)?;
-                    set_once(diag, &meta.path, &mut out.collection, lit);
-                } else if meta.path.is_ident("url") && level == Level::Struct {
-                    // #[vectorify(url = "https://app.example.com/invoices/{id}")]
-                    let lit = string_value(&meta)?;
-                    set_once(diag, &meta.path, &mut out.url_template, lit);
-                } else if meta.path.is_ident("crate") {
-                    // #[vectorify(crate = "my_reexport::vectorify_core")]
-                    let lit = string_value(&meta)?;
-                    match lit.parse::<Path>() {
-                        Ok(path) => set_once(diag, &meta.path, &mut out.krate, path),
-                        Err(_) => diag.error(
-                            &lit,
-                            "`crate` takes a path, like `crate = \"my_app::vectorify_core\"`",
-                        ),
-                    }
-                } else {
-                    unknown_key(diag, &meta, level)?;
-                }
-                Ok(())
-            });
-            if let Err(error) = result {
+            if let Err(error) = attr.parse_nested_meta(|meta| keys.vectorify_key(&meta, diag)) {
                 diag.push(error);
             }
         } else if attr.path().is_ident("serde") {
             for meta in serde_metas(attr) {
-                let path = meta.path();
-                if path.is_ident("rename_all") {
-                    if let Some(lit) = serialize_side(&meta) {
-                        match RenameRule::from_name(&lit.value()) {
-                            Some(rule) => out.rename_all = Some(rule),
-                            None => diag.error(&lit, unknown_rule(&lit.value())),
-                        }
-                    }
-                } else if let Some(key) = [
-                    "tag",
-                    "content",
-                    "untagged",
-                    "transparent",
-                    "into",
-                    "remote",
-                ]
-                .into_iter()
-                .find(|key| path.is_ident(key))
-                {
-                    diag.error(
+                keys.serde_key(&meta, diag);
+            }
+        }
+    }
+}
+
+/// The struct's or enum's attributes, with where they stand.
+struct ContainerKeys {
+    level: Level,
+    out: ContainerAttrs,
+}
+
+impl Keys for ContainerKeys {
+    fn vectorify_key(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        diag: &mut Diagnostics,
+    ) -> syn::Result<()> {
+        let (level, out) = (self.level, &mut self.out);
+        if meta.path.is_ident("collection") && level == Level::Struct {
+            // #[vectorify(collection = "invoices")]
+            let lit = string_value(meta)?;
+            set_once(diag, &meta.path, &mut out.collection, lit);
+        } else if meta.path.is_ident("url") && level == Level::Struct {
+            // #[vectorify(url = "https://app.example.com/invoices/{id}")]
+            let lit = string_value(meta)?;
+            set_once(diag, &meta.path, &mut out.url_template, lit);
+        } else if meta.path.is_ident("crate") {
+            // #[vectorify(crate = "my_reexport::vectorify_core")]
+            let lit = string_value(meta)?;
+            match lit.parse::<Path>() {
+                Ok(path) => set_once(diag, &meta.path, &mut out.krate, path),
+                Err(_) => diag.error(
+                    &lit,
+                    "`crate` takes a path, like `crate = \"my_app::vectorify_core\"`",
+                ),
+            }
+        } else {
+            unknown_key(diag, meta, level)?;
+        }
+        Ok(())
+    }
+
+    fn serde_key(&mut self, meta: &Meta, diag: &mut Diagnostics) {
+        let out = &mut self.out;
+        let path = meta.path();
+        if path.is_ident("rename_all") {
+            if let Some(lit) = serialize_side(meta) {
+                match RenameRule::from_name(&lit.value()) {
+                    Some(rule) => out.rename_all = Some(rule),
+                    None => diag.error(&lit, unknown_rule(&lit.value())),
+                }
+            }
+        } else if let Some(key) = [
+            "tag",
+            "content",
+            "untagged",
+            "transparent",
+            "into",
+            "remote",
+        ]
+        .into_iter()
+        .find(|key| path.is_ident(key))
+        {
+            diag.error(
                         path,
                         format!(
                             "#[derive(Vectorify)] does not support `#[serde({key})]`: it changes the shape serde writes, \
                              which the derive cannot reproduce; remove it"
                         ),
                     );
-                }
-            }
         }
     }
-    out
 }
 
-pub fn field(attrs: &[Attribute], diag: &mut Diagnostics) -> FieldAttrs {
-    let mut out = FieldAttrs::default();
-    for attr in attrs {
-        if attr.path().is_ident("vectorify") {
-            let result = attr.parse_nested_meta(|meta| {
-                let flag = if meta.path.is_ident("id") {
-                    Some(&mut out.id)
-                } else if meta.path.is_ident("tenant") {
-                    Some(&mut out.tenant)
-                } else if meta.path.is_ident("url") {
-                    Some(&mut out.url)
-                } else if meta.path.is_ident("metadata") {
-                    Some(&mut out.metadata)
-                } else if meta.path.is_ident("skip") {
-                    Some(&mut out.skip)
-                } else {
-                    None
-                };
-                if let Some(slot) = flag {
-                    // #[vectorify(id)], #[vectorify(metadata)], ...
-                    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
-                        let key = path_name(&meta.path);
-                        diag.error(
-                            &meta.path,
-                            format!("`{key}` takes no value: write `#[vectorify({key})]`"),
-                        );
-                        skip_value(&meta)?;
-                    }
-                    set_once(diag, &meta.path, slot, meta.path.clone());
-                } else if meta.path.is_ident("data") {
-                    // #[vectorify(metadata, data = false)]
-                    let lit: LitBool = meta.value()?.parse()?;
-                    set_once(diag, &meta.path, &mut out.data, lit);
-                } else if meta.path.is_ident("rename") {
-                    // #[vectorify(rename = "customer")]
-                    let lit = string_value(&meta)?;
-                    set_once(diag, &meta.path, &mut out.rename, lit);
-                } else {
-                    unknown_key(diag, &meta, Level::Field)?;
-                }
-                Ok(())
-            });
-            if let Err(error) = result {
-                diag.push(error);
+impl Keys for FieldAttrs {
+    fn vectorify_key(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        diag: &mut Diagnostics,
+    ) -> syn::Result<()> {
+        let flag = if meta.path.is_ident("id") {
+            Some(&mut self.id)
+        } else if meta.path.is_ident("tenant") {
+            Some(&mut self.tenant)
+        } else if meta.path.is_ident("url") {
+            Some(&mut self.url)
+        } else if meta.path.is_ident("metadata") {
+            Some(&mut self.metadata)
+        } else if meta.path.is_ident("skip") {
+            Some(&mut self.skip)
+        } else {
+            None
+        };
+        if let Some(slot) = flag {
+            // #[vectorify(id)], #[vectorify(metadata)], ...
+            if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+                let key = path_name(&meta.path);
+                diag.error(
+                    &meta.path,
+                    format!("`{key}` takes no value: write `#[vectorify({key})]`"),
+                );
+                skip_value(meta)?;
             }
-        } else if attr.path().is_ident("serde") {
-            for meta in serde_metas(attr) {
-                let path = meta.path();
-                if path.is_ident("rename") {
-                    out.serde_rename = serialize_side(&meta).or(out.serde_rename);
-                } else if path.is_ident("skip") || path.is_ident("skip_serializing") {
-                    out.serde_skip = Some(path.clone());
-                } else if path.is_ident("skip_serializing_if") {
-                    out.skip_serializing_if = function_path(&meta, diag, None);
-                } else if path.is_ident("serialize_with") {
-                    out.serialize_with = function_path(&meta, diag, None);
-                } else if path.is_ident("with") {
-                    out.serialize_with = function_path(&meta, diag, Some("serialize"));
-                } else if path.is_ident("flatten") || path.is_ident("getter") {
-                    let key = path_name(path);
-                    diag.error(
+            set_once(diag, &meta.path, slot, meta.path.clone());
+        } else if meta.path.is_ident("data") {
+            // #[vectorify(metadata, data = false)]
+            let lit: LitBool = meta.value()?.parse()?;
+            set_once(diag, &meta.path, &mut self.data, lit);
+        } else if meta.path.is_ident("rename") {
+            // #[vectorify(rename = "customer")]
+            let lit = string_value(meta)?;
+            set_once(diag, &meta.path, &mut self.rename, lit);
+        } else {
+            unknown_key(diag, meta, Level::Field)?;
+        }
+        Ok(())
+    }
+
+    fn serde_key(&mut self, meta: &Meta, diag: &mut Diagnostics) {
+        let path = meta.path();
+        if path.is_ident("rename") {
+            if let Some(name) = serialize_side(meta) {
+                self.serde_rename = Some(name);
+            }
+        } else if path.is_ident("skip") || path.is_ident("skip_serializing") {
+            self.serde_skip = Some(path.clone());
+        } else if path.is_ident("skip_serializing_if") {
+            self.skip_serializing_if = function_path(meta, diag, None);
+        } else if path.is_ident("serialize_with") {
+            self.serialize_with = function_path(meta, diag, None);
+        } else if path.is_ident("with") {
+            self.serialize_with = function_path(meta, diag, Some("serialize"));
+        } else if path.is_ident("flatten") || path.is_ident("getter") {
+            let key = path_name(path);
+            diag.error(
                         path,
                         format!(
                             "#[derive(Vectorify)] does not support `#[serde({key})]` on a field: `data` would differ \
@@ -213,46 +267,40 @@ pub fn field(attrs: &[Attribute], diag: &mut Diagnostics) -> FieldAttrs {
                              with `#[vectorify(skip)]`"
                         ),
                     );
-                }
-            }
         }
     }
-    out
 }
 
-pub fn variant(attrs: &[Attribute], diag: &mut Diagnostics) -> VariantAttrs {
-    let mut out = VariantAttrs::default();
-    for attr in attrs {
-        if attr.path().is_ident("vectorify") {
-            let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    // #[vectorify(rename = "on-hold")]
-                    let lit = string_value(&meta)?;
-                    set_once(diag, &meta.path, &mut out.rename, lit);
-                } else {
-                    unknown_key(diag, &meta, Level::Variant)?;
-                }
-                Ok(())
-            });
-            if let Err(error) = result {
-                diag.push(error);
+impl Keys for VariantAttrs {
+    fn vectorify_key(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        diag: &mut Diagnostics,
+    ) -> syn::Result<()> {
+        if meta.path.is_ident("rename") {
+            // #[vectorify(rename = "on-hold")]
+            let lit = string_value(meta)?;
+            set_once(diag, &meta.path, &mut self.rename, lit);
+        } else {
+            unknown_key(diag, meta, Level::Variant)?;
+        }
+        Ok(())
+    }
+
+    fn serde_key(&mut self, meta: &Meta, diag: &mut Diagnostics) {
+        let path = meta.path();
+        if path.is_ident("rename") {
+            if let Some(name) = serialize_side(meta) {
+                self.serde_rename = Some(name);
             }
-        } else if attr.path().is_ident("serde") {
-            for meta in serde_metas(attr) {
-                let path = meta.path();
-                if path.is_ident("rename") {
-                    out.serde_rename = serialize_side(&meta).or(out.serde_rename);
-                } else if path.is_ident("skip") || path.is_ident("skip_serializing") {
-                    diag.error(
+        } else if path.is_ident("skip") || path.is_ident("skip_serializing") {
+            diag.error(
                         path,
                         "a metadata enum cannot skip a variant: every variant is one of the collection's options; \
                          remove the skip, or the variant",
                     );
-                }
-            }
         }
     }
-    out
 }
 
 /// Stores a key's value, or reports the key's second use.
