@@ -10,17 +10,10 @@
 //! (give it a moment to process a fresh upsert). Without it, a local
 //! emulator started in this process answers with a plain keyword match.
 
-use serde::Serialize;
-use vectorify_core::{Client, Identifier, Question, Vectorify};
-use vectorify_emulator::Emulator;
+mod common;
 
-#[derive(Clone, Copy, Serialize, Vectorify)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Draft,
-    Sent,
-    Paid,
-}
+use common::Status;
+use vectorify_core::{Identifier, Question, Vectorify};
 
 #[derive(Vectorify)]
 #[vectorify(collection = "invoices", url = "https://app.example.com/invoices/{id}")]
@@ -54,28 +47,10 @@ fn invoices() -> Vec<Invoice> {
     ]
 }
 
-/// A client of the real API when `VECTORIFY_API_KEY` is set, else of an
-/// emulator started here (kept alive by the returned handle).
-async fn connect() -> Result<(Client, Option<Emulator>), Box<dyn std::error::Error>> {
-    if std::env::var("VECTORIFY_API_KEY").is_ok_and(|key| !key.trim().is_empty()) {
-        println!("VECTORIFY_API_KEY is set: asking the Vectorify API.");
-        return Ok((Client::from_env()?, None));
-    }
-    let emulator = Emulator::start().await?;
-    println!(
-        "VECTORIFY_API_KEY is not set: asking a local emulator at {}.",
-        emulator.base_url()
-    );
-    let client = Client::builder()
-        .api_key(emulator.api_key())
-        .base_url(emulator.base_url())
-        .build()?;
-    Ok((client, Some(emulator)))
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (client, emulator) = connect().await?;
+    let (client, emulator) =
+        common::connect("asking the Vectorify API", "asking a local emulator").await?;
 
     let report = client.upsert_all(&invoices()).await?;
     println!("Upserted {} invoices.\n", report.items);
@@ -92,8 +67,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("\nThe answer is kept in chat {chat}; `cargo run --example chat` continues one.");
     }
 
-    if let Some(emulator) = emulator {
-        emulator.shutdown().await;
-    }
+    common::shutdown(emulator).await;
     Ok(())
 }

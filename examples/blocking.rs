@@ -12,8 +12,9 @@
 
 use std::io::Write;
 
-use vectorify_core::{Client, Question, Vectorify, blocking};
-use vectorify_emulator::Emulator;
+use vectorify_core::{Question, Vectorify};
+
+mod common;
 
 #[derive(Vectorify)]
 #[vectorify(collection = "invoices")]
@@ -27,34 +28,11 @@ struct Invoice {
     tenant: u64,
 }
 
-/// The emulator and the runtime that serves it.
-struct LocalApi {
-    emulator: Emulator,
-    _runtime: tokio::runtime::Runtime,
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let has_key = std::env::var("VECTORIFY_API_KEY").is_ok_and(|key| !key.trim().is_empty());
-    let (client, local) = if has_key {
-        println!("VECTORIFY_API_KEY is set: talking to the Vectorify API.");
-        (blocking::Client::from_env()?, None)
-    } else {
-        let runtime = tokio::runtime::Runtime::new()?;
-        let emulator = runtime.block_on(Emulator::start())?;
-        println!(
-            "VECTORIFY_API_KEY is not set: talking to a local emulator at {}.",
-            emulator.base_url()
-        );
-        let client = Client::builder()
-            .api_key(emulator.api_key())
-            .base_url(emulator.base_url())
-            .build_blocking()?;
-        let local = LocalApi {
-            emulator,
-            _runtime: runtime,
-        };
-        (client, Some(local))
-    };
+    let (client, local) = common::connect_blocking(
+        "talking to the Vectorify API",
+        "talking to a local emulator",
+    )?;
 
     // Rows as a database cursor would give them, read as batches leave.
     let rows = (1..=1_000u64).map(|id| Invoice {

@@ -9,17 +9,10 @@
 //! talks to the real Vectorify API; without it, to a local emulator started
 //! in this process, which answers with a plain keyword match.
 
-use serde::Serialize;
-use vectorify_core::{Client, Question, Vectorify};
-use vectorify_emulator::Emulator;
+mod common;
 
-#[derive(Clone, Copy, Serialize, Vectorify)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Draft,
-    Sent,
-    Paid,
-}
+use common::Status;
+use vectorify_core::{Question, Vectorify};
 
 #[derive(Vectorify)]
 #[vectorify(collection = "invoices", url = "https://app.example.com/invoices/{id}")]
@@ -52,22 +45,11 @@ fn invoices() -> Vec<Invoice> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let has_key = std::env::var("VECTORIFY_API_KEY").is_ok_and(|key| !key.trim().is_empty());
-    let (client, emulator) = if has_key {
-        println!("VECTORIFY_API_KEY is set: talking to the Vectorify API.");
-        (Client::from_env()?, None)
-    } else {
-        let emulator = Emulator::start().await?;
-        println!(
-            "VECTORIFY_API_KEY is not set: talking to a local emulator at {}.",
-            emulator.base_url()
-        );
-        let client = Client::builder()
-            .api_key(emulator.api_key())
-            .base_url(emulator.base_url())
-            .build()?;
-        (client, Some(emulator))
-    };
+    let (client, emulator) = common::connect(
+        "talking to the Vectorify API",
+        "talking to a local emulator",
+    )
+    .await?;
     client.upsert_all(&invoices()).await?;
 
     // A chat opens with its first question and answer.
@@ -110,8 +92,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {} {:?}: {messages} messages", chat.id, chat.name);
     }
 
-    if let Some(emulator) = emulator {
-        emulator.shutdown().await;
-    }
+    common::shutdown(emulator).await;
     Ok(())
 }

@@ -11,8 +11,9 @@
 
 use std::time::Duration;
 
-use vectorify_core::{Client, Vectorify};
-use vectorify_emulator::Emulator;
+use vectorify_core::Vectorify;
+
+mod common;
 
 #[derive(Vectorify)]
 #[vectorify(collection = "invoices")]
@@ -26,22 +27,11 @@ struct Invoice {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let has_key = std::env::var("VECTORIFY_API_KEY").is_ok_and(|key| !key.trim().is_empty());
-    let (client, emulator) = if has_key {
-        println!("VECTORIFY_API_KEY is set: reading the Vectorify API's history.");
-        (Client::from_env()?, None)
-    } else {
-        let emulator = Emulator::start().await?;
-        println!(
-            "VECTORIFY_API_KEY is not set: reading a local emulator's history at {}.",
-            emulator.base_url()
-        );
-        let client = Client::builder()
-            .api_key(emulator.api_key())
-            .base_url(emulator.base_url())
-            .build()?;
-        (client, Some(emulator))
-    };
+    let (client, emulator) = common::connect(
+        "reading the Vectorify API's history",
+        "reading a local emulator's history",
+    )
+    .await?;
 
     // One upsert of one invoice, then one of 200 in three batches.
     let receipt = Invoice {
@@ -90,8 +80,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    if let Some(emulator) = emulator {
-        emulator.shutdown().await;
-    }
+    common::shutdown(emulator).await;
     Ok(())
 }

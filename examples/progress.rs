@@ -10,20 +10,14 @@
 //! With `VECTORIFY_API_KEY` set (and `VECTORIFY_BASE_URL` if needed), the
 //! invoices go to that API instead.
 
+mod common;
+
 use std::time::Duration;
 
+use common::Status;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
-use vectorify_core::{Client, ProgressEvent, Vectorify};
+use vectorify_core::{ProgressEvent, Vectorify};
 use vectorify_emulator::{Emulator, Faults, RateLimit};
-
-#[derive(Clone, Copy, Serialize, Vectorify)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Draft,
-    Sent,
-    Paid,
-}
 
 #[derive(Vectorify)]
 #[vectorify(collection = "invoices", url = "https://app.example.com/invoices/{id}")]
@@ -55,9 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
 
-    let has_key = std::env::var("VECTORIFY_API_KEY").is_ok_and(|key| !key.trim().is_empty());
-    let (client, emulator) = if has_key {
-        (Client::from_env()?, None)
+    let (client, emulator) = if common::has_key() {
+        (vectorify_core::Client::from_env()?, None)
     } else {
         // A flaky, rate-limited stand-in: some 5xx, dropped connections and
         // lost responses, a little latency, and 150 requests a second.
@@ -73,11 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .rate_limit(RateLimit::per_second(150))
             .start()
             .await?;
-        let client = Client::builder()
-            .api_key(emulator.api_key())
-            .base_url(emulator.base_url())
-            .build()?;
-        (client, Some(emulator))
+        (common::client_of(&emulator)?, Some(emulator))
     };
 
     let bar = ProgressBar::new(INVOICES);

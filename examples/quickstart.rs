@@ -11,8 +11,9 @@
 //! network.
 
 use serde::Serialize;
-use vectorify_core::{Client, Vectorify};
-use vectorify_emulator::Emulator;
+use vectorify_core::Vectorify;
+
+mod common;
 
 #[derive(Clone, Copy, Serialize, Vectorify)]
 #[serde(rename_all = "lowercase")]
@@ -65,23 +66,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Invoice::new(126, "John Doe", Status::Paid, "75", "2023-11-01"),
     ];
 
-    let has_key = std::env::var("VECTORIFY_API_KEY").is_ok_and(|key| !key.trim().is_empty());
-    let (client, emulator) = if has_key {
-        let client = Client::from_env()?;
-        println!("VECTORIFY_API_KEY is set: sending to the Vectorify API.");
-        (client, None)
-    } else {
-        let emulator = Emulator::start().await?;
-        println!(
-            "VECTORIFY_API_KEY is not set: sending to a local emulator at {}.",
-            emulator.base_url()
-        );
-        let client = Client::builder()
-            .api_key(emulator.api_key())
-            .base_url(emulator.base_url())
-            .build()?;
-        (client, Some(emulator))
-    };
+    let (client, emulator) = common::connect(
+        "sending to the Vectorify API",
+        "sending to a local emulator",
+    )
+    .await?;
 
     println!(
         "\nThe collection's schema:\n  {}",
