@@ -3,6 +3,8 @@
 
 mod answers;
 mod chats;
+#[path = "../common/mod.rs"]
+mod common;
 mod documented;
 mod query;
 mod support;

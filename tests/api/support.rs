@@ -4,21 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::time::Duration;
-
-use serde::Serialize;
-use vectorify_core::{Client, ClientBuilder, RetryPolicy, Vectorify};
+use vectorify_core::{Client, ClientBuilder, Vectorify};
 use vectorify_emulator::{Emulator, EmulatorBuilder};
 
-pub const KEY: &str = "api-test-key-2d81c7";
+use crate::common;
 
-#[derive(Clone, Copy, Debug, Serialize, Vectorify)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Draft,
-    Sent,
-    Paid,
-}
+pub use crate::common::{Status, ok, quick_retries, start};
+
+pub const KEY: &str = "api-test-key-2d81c7";
 
 #[derive(Clone, Debug, Vectorify)]
 #[vectorify(collection = "invoices", url = "https://app.example.com/invoices/{id}")]
@@ -58,26 +51,7 @@ pub fn invoices() -> Vec<Invoice> {
 
 /// An emulator with the test key and no processing delay.
 pub fn emulator() -> EmulatorBuilder {
-    Emulator::builder()
-        .api_key(KEY)
-        .processing_time(Duration::ZERO)
-}
-
-pub async fn start(builder: EmulatorBuilder) -> Emulator {
-    match builder.start().await {
-        Ok(emulator) => emulator,
-        Err(error) => panic!("the emulator did not start: {error}"),
-    }
-}
-
-/// Retries quick enough for tests and many enough that seeded faults never
-/// exhaust them.
-pub fn quick_retries() -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(12)
-        .initial_backoff(Duration::from_millis(2))
-        .max_backoff(Duration::from_millis(40))
-        .max_retry_after(Duration::from_secs(2))
+    common::emulator(KEY)
 }
 
 pub fn builder(base_url: &str) -> ClientBuilder {
@@ -99,13 +73,6 @@ pub async fn with_invoices() -> (Emulator, Client) {
     ok(client.upsert_all(&invoices()).await);
     emulator.clear_requests();
     (emulator, client)
-}
-
-pub fn ok<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
-    match result {
-        Ok(value) => value,
-        Err(error) => panic!("expected success, got: {error}"),
-    }
 }
 
 pub fn read<T: serde::de::DeserializeOwned>(json: &str) -> T {

@@ -4,6 +4,8 @@
 
 mod builder;
 mod bulk;
+#[path = "../common/mod.rs"]
+mod common;
 mod faults;
 mod pacing;
 mod progress;

@@ -1,13 +1,12 @@
 //! The key is a secret: never in logs at trace level, never in `Debug` or
 //! `Display` of the client, its builder or its errors.
 
-use std::process::Command;
 use std::time::Duration;
 
-use tracing::Level;
 use vectorify_core::{ApiKey, Client, Vectorify};
 use vectorify_emulator::Faults;
 
+use crate::common;
 use crate::support::{self, Day, invoices};
 
 const SECRET: &str = "vk_live_S3CR3T-never-print-me";
@@ -21,24 +20,7 @@ const CHILD: &str = "VECTORIFY_CLIENT_TRACE_CHILD";
 /// all it wrote.
 #[tokio::test]
 async fn the_key_never_appears_in_trace_logs_or_printed_errors() {
-    let exe = support::ok(std::env::current_exe());
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(exe)
-            .args([
-                "secrets::trace_logs_child",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD, "1")
-            .output()
-    })
-    .await;
-    let output = support::ok(support::ok(output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    let (stdout, stderr) = common::run_child("secrets::trace_logs_child", CHILD).await;
 
     // The run was logged, down to the HTTP stack's trace events.
     assert!(stdout.contains("batch will be sent again"), "{stdout}");
@@ -52,22 +34,13 @@ async fn the_key_never_appears_in_trace_logs_or_printed_errors() {
 
 #[test]
 fn trace_logs_child() {
-    if std::env::var_os(CHILD).is_none() {
+    if !common::is_tracing_child(CHILD) {
         return;
     }
     // Records of the `log` crate (used by parts of the HTTP stack) too.
     support::ok(tracing_log::LogTracer::init());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    support::ok(tracing::subscriber::set_global_default(subscriber));
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let runtime = support::ok(runtime);
-    runtime.block_on(async {
+    common::current_thread_runtime().block_on(async {
         let faults = Faults::none()
             .seed(9)
             .server_errors(0.2)

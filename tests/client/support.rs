@@ -1,21 +1,15 @@
 //! What the client tests share: the invoice type, an emulator, a client
 //! with short retry waits, and the check that items are stored as sent.
 
-use std::time::Duration;
-
 use serde::{Serialize, Serializer};
-use vectorify_core::{Client, ClientBuilder, MetadataType, MetadataValue, RetryPolicy, Vectorify};
+use vectorify_core::{Client, ClientBuilder, MetadataType, MetadataValue, Vectorify};
 use vectorify_emulator::{Emulator, EmulatorBuilder, StoredItem};
 
-pub const KEY: &str = "client-test-key-5f0c9a";
+use crate::common;
 
-#[derive(Clone, Copy, Debug, Serialize, Vectorify)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Draft,
-    Sent,
-    Paid,
-}
+pub use crate::common::{Status, ok, quick_retries, start};
+
+pub const KEY: &str = "client-test-key-5f0c9a";
 
 /// A date as text. The collection declares it `datetime`, so a value that
 /// is not ISO 8601 makes the API refuse its item: how the tests make
@@ -75,26 +69,7 @@ pub fn invoices(count: u64) -> Vec<Invoice> {
 
 /// An emulator with the test key and no processing delay.
 pub fn emulator() -> EmulatorBuilder {
-    Emulator::builder()
-        .api_key(KEY)
-        .processing_time(Duration::ZERO)
-}
-
-pub async fn start(builder: EmulatorBuilder) -> Emulator {
-    match builder.start().await {
-        Ok(emulator) => emulator,
-        Err(error) => panic!("the emulator did not start: {error}"),
-    }
-}
-
-/// Retries quick enough for tests and many enough that seeded faults never
-/// exhaust them.
-pub fn quick_retries() -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(12)
-        .initial_backoff(Duration::from_millis(2))
-        .max_backoff(Duration::from_millis(40))
-        .max_retry_after(Duration::from_secs(2))
+    common::emulator(KEY)
 }
 
 pub fn builder(emulator: &Emulator) -> ClientBuilder {
@@ -154,11 +129,4 @@ pub fn assert_stored_exactly(emulator: &Emulator, invoices: &[&Invoice]) {
 
 pub fn all(invoices: &[Invoice]) -> Vec<&Invoice> {
     invoices.iter().collect()
-}
-
-pub fn ok<T, E: std::fmt::Display>(result: Result<T, E>) -> T {
-    match result {
-        Ok(value) => value,
-        Err(error) => panic!("expected success, got: {error}"),
-    }
 }

@@ -16,6 +16,8 @@
 //!   echoes it, and does not follow a redirect.
 
 mod bad_input;
+#[path = "../common/mod.rs"]
+mod common;
 mod responses;
 mod script;
 mod secrets;

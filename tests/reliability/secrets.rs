@@ -8,12 +8,10 @@
 //! `tests/client/secrets.rs`; that the emulator binary never logs it, in
 //! `vectorify-emulator/tests/emulator/binary.rs`.
 
-use std::process::Command;
-
 use proptest::prelude::*;
-use tracing::Level;
 use vectorify_core::{Client, Error, RetryPolicy, Vectorify};
 
+use crate::common;
 use crate::responses::config;
 use crate::script::{self, Scripted};
 use crate::support::{self, invoices};
@@ -29,24 +27,7 @@ const CHILD: &str = "VECTORIFY_ECHOED_KEY_CHILD";
 /// wrote.
 #[tokio::test]
 async fn a_key_the_server_echoes_back_is_redacted_from_errors_and_logs() {
-    let exe = support::ok(std::env::current_exe());
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(exe)
-            .args([
-                "secrets::echoed_key_child",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD, "1")
-            .output()
-    })
-    .await;
-    let output = support::ok(support::ok(output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    let (stdout, stderr) = common::run_child("secrets::echoed_key_child", CHILD).await;
 
     // The answers were logged, and printed, with the key cut out.
     assert!(stdout.contains("batch will be sent again"), "{stdout}");
@@ -60,18 +41,10 @@ async fn a_key_the_server_echoes_back_is_redacted_from_errors_and_logs() {
 
 #[test]
 fn echoed_key_child() {
-    if std::env::var_os(CHILD).is_none() {
+    if !common::is_tracing_child(CHILD) {
         return;
     }
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    support::ok(tracing::subscriber::set_global_default(subscriber));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    support::ok(runtime).block_on(async {
+    common::current_thread_runtime().block_on(async {
         let echoed = format!("Api-Key: {SECRET}");
         let server = Scripted::start(vec![
             script::reply(

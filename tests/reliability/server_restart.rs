@@ -36,6 +36,35 @@ async fn wait_for_requests(emulator: &Emulator, count: u64) {
     assert!(waited.is_ok(), "the run never reached {count} requests");
 }
 
+/// A bulk run of 3,000 invoices against a slow emulator, two batches at a
+/// time, once the emulator has answered four of its requests.
+struct Running {
+    emulator: Emulator,
+    store: vectorify_emulator::Store,
+    invoices: Arc<Vec<Invoice>>,
+    run: JoinHandle<Result<UpsertReport, Error>>,
+}
+
+async fn start_run(retry_policy: RetryPolicy) -> Running {
+    let emulator = support::start(support::emulator().faults(slow())).await;
+    let store = emulator.store();
+    let client = support::build(
+        support::builder(&emulator)
+            .max_in_flight(2)
+            .retry_policy(retry_policy),
+    );
+    let invoices = Arc::new(invoices(3_000));
+
+    let run = spawn_run(client, Arc::clone(&invoices));
+    wait_for_requests(&emulator, 4).await;
+    Running {
+        emulator,
+        store,
+        invoices,
+        run,
+    }
+}
+
 async fn finished(run: JoinHandle<Result<UpsertReport, Error>>) -> Result<UpsertReport, Error> {
     match tokio::time::timeout(Duration::from_secs(60), run).await {
         Ok(Ok(result)) => result,
@@ -46,22 +75,20 @@ async fn finished(run: JoinHandle<Result<UpsertReport, Error>>) -> Result<Upsert
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_lost_when_the_server_stops_mid_run_and_comes_back() {
-    let emulator = support::start(support::emulator().faults(slow())).await;
+    let Running {
+        emulator,
+        store,
+        invoices,
+        run,
+    } = start_run(
+        RetryPolicy::default()
+            .max_attempts(100)
+            .initial_backoff(Duration::from_millis(20))
+            .max_backoff(Duration::from_millis(100))
+            .max_elapsed(Duration::from_secs(60)),
+    )
+    .await;
     let port = emulator.addr().port();
-    let store = emulator.store();
-    let client = support::build(
-        support::builder(&emulator).max_in_flight(2).retry_policy(
-            RetryPolicy::default()
-                .max_attempts(100)
-                .initial_backoff(Duration::from_millis(20))
-                .max_backoff(Duration::from_millis(100))
-                .max_elapsed(Duration::from_secs(60)),
-        ),
-    );
-    let invoices = Arc::new(invoices(3_000));
-
-    let run = spawn_run(client, Arc::clone(&invoices));
-    wait_for_requests(&emulator, 4).await;
     emulator.shutdown().await;
     // Down long enough that every batch in flight meets a refused connection.
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -97,17 +124,12 @@ fn giving_up_soon() -> RetryPolicy {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_server_stays_down_the_error_names_exactly_the_items_not_stored() {
-    let emulator = support::start(support::emulator().faults(slow())).await;
-    let store = emulator.store();
-    let client = support::build(
-        support::builder(&emulator)
-            .max_in_flight(2)
-            .retry_policy(giving_up_soon()),
-    );
-    let invoices = Arc::new(invoices(3_000));
-
-    let run = spawn_run(client, Arc::clone(&invoices));
-    wait_for_requests(&emulator, 4).await;
+    let Running {
+        emulator,
+        store,
+        invoices,
+        run,
+    } = start_run(giving_up_soon()).await;
     // A graceful stop: requests in flight are answered, then no more.
     emulator.shutdown().await;
     let error = finished(run).await.err();
@@ -136,17 +158,12 @@ async fn when_the_server_stays_down_the_error_names_exactly_the_items_not_stored
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_server_dies_abruptly_every_item_not_stored_is_named() {
-    let emulator = support::start(support::emulator().faults(slow())).await;
-    let store = emulator.store();
-    let client = support::build(
-        support::builder(&emulator)
-            .max_in_flight(2)
-            .retry_policy(giving_up_soon()),
-    );
-    let invoices = Arc::new(invoices(3_000));
-
-    let run = spawn_run(client, Arc::clone(&invoices));
-    wait_for_requests(&emulator, 4).await;
+    let Running {
+        emulator,
+        store,
+        invoices,
+        run,
+    } = start_run(giving_up_soon()).await;
     // Dropped: connections are cut wherever their requests are. A batch
     // stored just before the cut is not acknowledged, so it is named too.
     drop(emulator);
