@@ -186,12 +186,15 @@ impl<T, I> std::fmt::Debug for UpsertAll<'_, T, I> {
 /// # }
 /// ```
 #[must_use = "an upsert does nothing until it is awaited"]
-pub struct UpsertStream<'a, S> {
-    client: Client,
-    stage: Stage<'a, Pin<Box<S>>>,
-    total: Option<u64>,
-    progress: Option<ProgressFn>,
+pub struct UpsertStream<'a, S: Stream> {
+    // A stream that cannot fail is a stream of `Result`s that are all `Ok`:
+    // one runner serves both.
+    inner: UpsertTryStream<'a, Infallibly<S>>,
 }
+
+/// A stream's items as the `Ok`s of a stream that cannot fail.
+type Infallibly<S> =
+    stream::Map<S, fn(<S as Stream>::Item) -> Result<<S as Stream>::Item, Infallible>>;
 
 impl<'a, S> UpsertStream<'a, S>
 where
@@ -199,27 +202,27 @@ where
     S::Item: Vectorify,
 {
     pub(crate) fn new(client: Client, stream: S) -> Self {
+        let ok: fn(S::Item) -> Result<S::Item, Infallible> = Ok;
         UpsertStream {
-            client,
-            stage: Stage::Ready(Box::pin(stream)),
-            total: None,
-            progress: None,
+            inner: UpsertTryStream::new(client, stream.map(ok)),
         }
     }
 
     /// Calls `callback` each time a batch is accepted, fails or is retried,
     /// and when the run ends. The callback runs on the task that awaits the
     /// upsert: keep it short.
-    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
-        self.progress = Some(ProgressFn(Arc::new(callback)));
-        self
+    pub fn on_progress(self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        UpsertStream {
+            inner: self.inner.on_progress(callback),
+        }
     }
 
     /// How many items the stream will yield, if you know (a `COUNT(*)` run
     /// before the query, say); reported as [`Progress::total`].
-    pub fn total(mut self, items: u64) -> Self {
-        self.total = Some(items);
-        self
+    pub fn total(self, items: u64) -> Self {
+        UpsertStream {
+            inner: self.inner.total(items),
+        }
     }
 }
 
@@ -231,30 +234,13 @@ where
     type Output = Result<UpsertReport, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let client = &this.client;
-        let progress = &this.progress;
-        let total = this.total;
-        this.stage.poll(cx, |stream| {
-            let client = client.clone();
-            let progress = progress.clone();
-            Box::pin(async move {
-                let total = total.or_else(|| exact_size(stream.size_hint()));
-                let items = stream.map(Ok::<_, Infallible>);
-                run::upsert_many::<S::Item, _, _, _>(&client.inner, items, total, progress).await
-            })
-        })
+        Pin::new(&mut self.get_mut().inner).poll(cx)
     }
 }
 
-impl<S> std::fmt::Debug for UpsertStream<'_, S> {
+impl<S: Stream> std::fmt::Debug for UpsertStream<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UpsertStream")
-            .field("client", &self.client)
-            .field("stage", &self.stage.name())
-            .field("total", &self.total)
-            .field("progress", &self.progress.is_some())
-            .finish_non_exhaustive()
+        f.debug_tuple("UpsertStream").field(&self.inner).finish()
     }
 }
 
