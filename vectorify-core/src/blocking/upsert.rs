@@ -71,11 +71,9 @@ impl Client {
         I: IntoIterator,
         I::Item: Vectorify,
     {
+        let ok: fn(I::Item) -> Result<I::Item, Infallible> = Ok;
         UpsertIter {
-            client: self.clone(),
-            items,
-            total: None,
-            progress: None,
+            inner: self.upsert_try_iter(items.into_iter().map(ok)),
         }
     }
 
@@ -158,12 +156,17 @@ impl<T, I> fmt::Debug for UpsertAll<'_, T, I> {
 /// [`blocking::Client::upsert_iter`](Client::upsert_iter);
 /// [`run`](Self::run) sends them.
 #[must_use = "an upsert does nothing until it is run"]
-pub struct UpsertIter<I> {
-    client: Client,
-    items: I,
-    total: Option<u64>,
-    progress: Option<ProgressFn>,
+pub struct UpsertIter<I: IntoIterator> {
+    // An iterator that cannot fail is an iterator of `Result`s that are all
+    // `Ok`: one runner serves both.
+    inner: UpsertTryIter<Infallibly<I>>,
 }
+
+/// An iterator's items as the `Ok`s of an iterator that cannot fail.
+type Infallibly<I> = std::iter::Map<
+    <I as IntoIterator>::IntoIter,
+    fn(<I as IntoIterator>::Item) -> Result<<I as IntoIterator>::Item, Infallible>,
+>;
 
 impl<I> UpsertIter<I>
 where
@@ -172,41 +175,30 @@ where
 {
     /// Calls `callback` on the calling thread each time a batch is
     /// accepted, fails or is retried, and when the run ends.
-    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
-        self.progress = progress_fn(callback);
-        self
+    pub fn on_progress(self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        UpsertIter {
+            inner: self.inner.on_progress(callback),
+        }
     }
 
     /// How many items the iterator will yield, if you know; reported as
     /// [`Progress::total`].
-    pub fn total(mut self, items: u64) -> Self {
-        self.total = Some(items);
-        self
+    pub fn total(self, items: u64) -> Self {
+        UpsertIter {
+            inner: self.inner.total(items),
+        }
     }
 
     /// Reads and sends every item, and returns once each is accepted or
     /// failed; as [`UpsertAll::run`].
     pub fn run(self) -> Result<UpsertReport, Error> {
-        let items = self.items.into_iter();
-        let total = self.total.or_else(|| upsert::exact_size(items.size_hint()));
-        let input = stream::iter(items.map(Ok::<_, Infallible>));
-        let client = &self.client.client().inner;
-        self.client.wait(upsert::upsert_many::<I::Item, _, _, _>(
-            client,
-            input,
-            total,
-            self.progress,
-        ))
+        self.inner.run()
     }
 }
 
-impl<I> fmt::Debug for UpsertIter<I> {
+impl<I: IntoIterator> fmt::Debug for UpsertIter<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UpsertIter")
-            .field("client", &self.client)
-            .field("total", &self.total)
-            .field("progress", &self.progress.is_some())
-            .finish_non_exhaustive()
+        f.debug_tuple("UpsertIter").field(&self.inner).finish()
     }
 }
 
