@@ -559,3 +559,116 @@ fn private_field_types_work_in_public_structs() {
         json!({"internal": "A"})
     );
 }
+
+/// More fields than one tuple of fields holds (12), in `data` and in
+/// `metadata`, some of them left out.
+#[derive(Serialize, Vectorify)]
+struct Wide {
+    #[vectorify(id)]
+    #[serde(skip)]
+    id: u32,
+    #[vectorify(metadata)]
+    f01: String,
+    #[vectorify(metadata)]
+    f02: String,
+    #[vectorify(metadata)]
+    f03: String,
+    #[vectorify(metadata)]
+    f04: String,
+    #[vectorify(metadata)]
+    f05: String,
+    #[vectorify(metadata)]
+    f06: String,
+    // The derive leaves a `None` out of `data`; serde, told so, does too.
+    #[vectorify(metadata)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    f07: Option<String>,
+    #[vectorify(metadata)]
+    f08: String,
+    #[vectorify(metadata)]
+    f09: String,
+    #[vectorify(metadata)]
+    f10: String,
+    #[vectorify(metadata)]
+    f11: String,
+    #[vectorify(metadata)]
+    f12: String,
+    #[vectorify(metadata)]
+    f13: String,
+    #[vectorify(metadata)]
+    f14: Status,
+    f15: u8,
+    f16: u16,
+    f17: u32,
+    f18: u64,
+    f19: u128,
+    f20: i8,
+    f21: i16,
+    f22: i32,
+    f23: i64,
+    f24: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    f25: Option<String>,
+    f26: f32,
+    f27: f64,
+    f28: char,
+    f29: Vec<u8>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    f30: String,
+}
+
+#[test]
+fn structs_wider_than_one_tuple_of_fields_are_written_whole() {
+    let text = |n: u32| format!("text {n}");
+    let wide = Wide {
+        id: 1,
+        f01: text(1),
+        f02: text(2),
+        f03: text(3),
+        f04: text(4),
+        f05: text(5),
+        f06: text(6),
+        f07: None,
+        f08: text(8),
+        f09: text(9),
+        f10: text(10),
+        f11: text(11),
+        f12: text(12),
+        f13: text(13),
+        f14: Status::Paid,
+        f15: 15,
+        f16: 16,
+        f17: 17,
+        f18: 18,
+        f19: 19,
+        f20: -20,
+        f21: -21,
+        f22: -22,
+        f23: -23,
+        f24: true,
+        f25: None,
+        f26: 0.5,
+        f27: 0.25,
+        f28: 'x',
+        f29: vec![2, 9],
+        f30: String::new(),
+    };
+    assert_eq!(
+        serde_json::to_string(&Data(&wide)).unwrap(),
+        serde_json::to_string(&wide).unwrap()
+    );
+
+    let item = to_json(&wide);
+    let metadata = item["metadata"].as_object().unwrap();
+    let mut expected: Vec<String> = (1..=14)
+        .filter(|n| *n != 7)
+        .map(|n| format!("f{n:02}"))
+        .collect();
+    expected.sort();
+    assert_eq!(metadata.keys().cloned().collect::<Vec<_>>(), expected);
+    assert_eq!(metadata["f13"], "text 13");
+    assert_eq!(metadata["f14"], "paid");
+
+    let schema = serde_json::to_value(Wide::collection()).unwrap();
+    assert_eq!(schema["metadata"].as_object().unwrap().len(), 14);
+}

@@ -1,7 +1,7 @@
 //! Support for the code that `#[derive(Vectorify)]` writes. Not public API:
 //! nothing here follows semantic versioning.
 
-use serde::ser::{Serialize, Serializer};
+use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 use crate::MetadataValue;
 
@@ -21,12 +21,189 @@ impl<T: MetadataValue + ?Sized> Serialize for MetadataEntry<'_, T> {
     }
 }
 
-/// Whether a metadata value is there, or leaves its key out.
-pub fn metadata_present<T: MetadataValue + ?Sized>(value: &T) -> bool {
-    value.is_present()
-}
-
 /// The schema type of a metadata field.
 pub fn metadata_type<T: MetadataValue + ?Sized>() -> crate::MetadataType {
     T::metadata_type()
+}
+
+/// One `data` field: its key and its value, or `None` to leave it out (a
+/// `None` option, or a `skip_serializing_if` that held).
+pub struct DataField<'a, T: ?Sized> {
+    key: &'static str,
+    value: Option<&'a T>,
+}
+
+/// A field written as it is.
+#[inline]
+pub fn field<'a, T: Serialize + ?Sized>(key: &'static str, value: &'a T) -> DataField<'a, T> {
+    DataField {
+        key,
+        value: Some(value),
+    }
+}
+
+/// An `Option` field: `Some` writes the value, `None` leaves the key out.
+#[inline]
+pub fn optional_field<'a, T: Serialize>(
+    key: &'static str,
+    value: &'a Option<T>,
+) -> DataField<'a, T> {
+    DataField {
+        key,
+        value: value.as_ref(),
+    }
+}
+
+impl<T: ?Sized> DataField<'_, T> {
+    /// Leaves the field out unless `keep`.
+    #[inline]
+    pub fn when(mut self, keep: bool) -> Self {
+        if !keep {
+            self.value = None;
+        }
+        self
+    }
+}
+
+/// One metadata field: its key and its value.
+pub struct MetadataField<'a, T: ?Sized> {
+    key: &'static str,
+    value: &'a T,
+}
+
+/// A metadata field, written through [`MetadataValue`].
+#[inline]
+pub fn metadata_field<'a, T: MetadataValue + ?Sized>(
+    key: &'static str,
+    value: &'a T,
+) -> MetadataField<'a, T> {
+    MetadataField { key, value }
+}
+
+/// The fields of a `data` object, as one value: a [`DataField`] or a tuple
+/// of `Fields`. The derive writes every field as one such tuple, so that a
+/// struct's impl calls one generic function instead of one trait method per
+/// field, which is what costs the compiler most in a crate of many structs.
+pub trait Fields {
+    /// How many fields are written.
+    fn count(&self) -> usize;
+
+    /// Writes the fields that are there, and skips the others.
+    fn write<S: SerializeStruct>(&self, state: &mut S) -> Result<(), S::Error>;
+}
+
+impl<T: Serialize + ?Sized> Fields for DataField<'_, T> {
+    #[inline]
+    fn count(&self) -> usize {
+        usize::from(self.value.is_some())
+    }
+
+    #[inline]
+    fn write<S: SerializeStruct>(&self, state: &mut S) -> Result<(), S::Error> {
+        match self.value {
+            Some(value) => state.serialize_field(self.key, value),
+            None => state.skip_field(self.key),
+        }
+    }
+}
+
+/// The fields of a `metadata` object: a [`MetadataField`] or a tuple of
+/// `MetadataFields`.
+pub trait MetadataFields {
+    /// How many fields are present.
+    fn count(&self) -> usize;
+
+    /// Writes the fields that are present.
+    fn write<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error>;
+}
+
+impl<T: MetadataValue + ?Sized> MetadataFields for MetadataField<'_, T> {
+    #[inline]
+    fn count(&self) -> usize {
+        usize::from(self.value.is_present())
+    }
+
+    #[inline]
+    fn write<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error> {
+        if self.value.is_present() {
+            map.serialize_entry(self.key, &MetadataEntry(self.value))?;
+        }
+        Ok(())
+    }
+}
+
+// Tuples of up to 12 fields; the derive nests tuples for more.
+macro_rules! tuples {
+    ($($name:ident)*) => {
+        impl<$($name: Fields),*> Fields for ($($name,)*) {
+            #[inline]
+            fn count(&self) -> usize {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                0 $(+ $name.count())*
+            }
+
+            #[inline]
+            fn write<S: SerializeStruct>(&self, _state: &mut S) -> Result<(), S::Error> {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                $($name.write(_state)?;)*
+                Ok(())
+            }
+        }
+
+        impl<$($name: MetadataFields),*> MetadataFields for ($($name,)*) {
+            #[inline]
+            fn count(&self) -> usize {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                0 $(+ $name.count())*
+            }
+
+            #[inline]
+            fn write<S: SerializeMap>(&self, _map: &mut S) -> Result<(), S::Error> {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                $($name.write(_map)?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+tuples!();
+tuples!(A);
+tuples!(A B);
+tuples!(A B C);
+tuples!(A B C D);
+tuples!(A B C D E);
+tuples!(A B C D E F);
+tuples!(A B C D E F G);
+tuples!(A B C D E F G H);
+tuples!(A B C D E F G H I);
+tuples!(A B C D E F G H I J);
+tuples!(A B C D E F G H I J K);
+tuples!(A B C D E F G H I J K L);
+
+/// Writes a `data` object: a struct named `name` of `fields`.
+#[inline]
+pub fn serialize_data<S: Serializer, F: Fields>(
+    serializer: S,
+    name: &'static str,
+    fields: F,
+) -> Result<S::Ok, S::Error> {
+    let mut state = serializer.serialize_struct(name, fields.count())?;
+    fields.write(&mut state)?;
+    state.end()
+}
+
+/// Writes a `metadata` object: a map of the `fields` that are present.
+#[inline]
+pub fn serialize_metadata<S: Serializer, F: MetadataFields>(
+    serializer: S,
+    fields: F,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(fields.count()))?;
+    fields.write(&mut map)?;
+    map.end()
 }

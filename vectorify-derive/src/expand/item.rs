@@ -11,6 +11,10 @@ use crate::ast::{Field, Input, Role};
 use crate::case::default_slug;
 use crate::url_template::{self, Segment};
 
+/// The most elements of one tuple of fields, as `vectorify_core` implements
+/// its field traits for tuples up to this length.
+const TUPLE_FIELDS: usize = 12;
+
 pub fn expand(input: &Input<'_>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let ident = input.ident;
@@ -149,7 +153,9 @@ fn url_method(
 }
 
 /// `fn serialize_data`: the fields that go into `data`, as serde would write
-/// them, less `None`s.
+/// them, less `None`s. Every field is one element of a tuple handed to one
+/// generic function, which keeps the code the compiler checks per struct
+/// small.
 fn data_method(
     fields: &[Field<'_>],
     ident: &syn::Ident,
@@ -158,9 +164,7 @@ fn data_method(
 ) -> TokenStream {
     let private = quote!(#krate::__private);
     let serde = quote!(#private::serde);
-    let mut fixed = 0usize;
-    let mut conditional_len = Vec::new();
-    let mut writes = Vec::new();
+    let mut elements = Vec::new();
 
     for (index, field) in fields.iter().enumerate() {
         let Role::Value { data: true, .. } = field.role else {
@@ -169,68 +173,57 @@ fn data_method(
         let (member, key, ty) = (field.ident, &field.key, field.ty);
         let option_inner = field.option_inner();
 
-        let value = match &field.serialize_with {
-            Some(_) => {
+        let mut element = match (&field.serialize_with, option_inner) {
+            (Some(_), _) => {
                 let wrapper = with_wrapper_name(index);
-                quote!(&#wrapper { value: &self.#member, marker: ::core::marker::PhantomData })
-            }
-            None => {
+                let element = quote! {
+                    #private::field(
+                        #key,
+                        &#wrapper { value: &self.#member, marker: ::core::marker::PhantomData },
+                    )
+                };
                 match option_inner {
-                    Some(inner) => bounds.require(inner, quote!(#serde::Serialize)),
-                    None => bounds.require(ty, quote!(#serde::Serialize)),
-                }
-                match option_inner {
-                    Some(_) => quote!(__value),
-                    None => quote!(&self.#member),
+                    Some(_) => quote!(#element.when(#private::Option::is_some(&self.#member))),
+                    None => element,
                 }
             }
-        };
-        let write = quote_spanned! {ty.span()=>
-            #serde::ser::SerializeStruct::serialize_field(&mut __state, #key, #value)?;
-        };
-        let skip = quote! {
-            #serde::ser::SerializeStruct::skip_field(&mut __state, #key)?;
-        };
-
-        let mut conditions = Vec::new();
-        let mut write = match (option_inner, &field.serialize_with) {
-            (Some(_), None) => quote! {
-                if let #private::Some(__value) = &self.#member { #write } else { #skip }
-            },
-            (Some(_), Some(_)) => {
-                conditions.push(quote!(#private::Option::is_some(&self.#member)));
-                quote!(if #private::Option::is_some(&self.#member) { #write } else { #skip })
+            (None, Some(inner)) => {
+                bounds.require(inner, quote!(#serde::Serialize));
+                quote_spanned!(inner.span()=> #private::optional_field::<#inner>(#key, &self.#member))
             }
-            (None, _) => write,
+            (None, None) => {
+                bounds.require(ty, quote!(#serde::Serialize));
+                quote_spanned!(ty.span()=> #private::field::<#ty>(#key, &self.#member))
+            }
         };
-        if option_inner.is_some() && field.serialize_with.is_none() {
-            conditions.push(quote!(#private::Option::is_some(&self.#member)));
-        }
         if let Some(predicate) = &field.skip_serializing_if {
-            conditions.push(quote!(!#predicate(&self.#member)));
-            write = quote!(if !#predicate(&self.#member) { #write } else { #skip });
+            element = quote!(#element.when(!#predicate(&self.#member)));
         }
-
-        if conditions.is_empty() {
-            fixed += 1;
-        } else {
-            conditional_len.push(quote!(usize::from(#(#conditions)&&*)));
-        }
-        writes.push(write);
+        elements.push(element);
     }
 
     let name = ident.to_string();
+    let fields = nested_tuple(elements);
     quote! {
         fn serialize_data<__S: #serde::Serializer>(
             &self,
             __serializer: __S,
         ) -> #private::Result<__S::Ok, __S::Error> {
-            let __len = #fixed #(+ #conditional_len)*;
-            let mut __state = #serde::Serializer::serialize_struct(__serializer, #name, __len)?;
-            #(#writes)*
-            #serde::ser::SerializeStruct::end(__state)
+            #private::serialize_data(__serializer, #name, #fields)
         }
     }
+}
+
+/// The elements as one tuple, nested where there are more than a tuple of
+/// `Fields` takes.
+fn nested_tuple(mut elements: Vec<TokenStream>) -> TokenStream {
+    while elements.len() > TUPLE_FIELDS {
+        elements = elements
+            .chunks(TUPLE_FIELDS)
+            .map(|chunk| quote!((#(#chunk,)*)))
+            .collect();
+    }
+    quote!((#(#elements,)*))
 }
 
 fn with_wrapper_name(index: usize) -> syn::Ident {
@@ -280,7 +273,7 @@ fn serialize_with_wrappers(input: &Input<'_>, fields: &[Field<'_>], krate: &Path
 fn metadata_method(fields: &[Field<'_>], krate: &Path) -> Option<TokenStream> {
     let private = quote!(#krate::__private);
     let serde = quote!(#private::serde);
-    let metadata: Vec<_> = fields
+    let elements: Vec<_> = fields
         .iter()
         .filter(|field| {
             matches!(
@@ -291,36 +284,21 @@ fn metadata_method(fields: &[Field<'_>], krate: &Path) -> Option<TokenStream> {
                 }
             )
         })
-        .collect();
-    if metadata.is_empty() {
-        return None;
-    }
-    let present: Vec<_> = metadata
-        .iter()
         .map(|field| {
-            let (member, ty) = (field.ident, field.ty);
-            quote_spanned!(ty.span()=> #private::metadata_present::<#ty>(&self.#member))
+            let (member, key, ty) = (field.ident, &field.key, field.ty);
+            quote_spanned!(ty.span()=> #private::metadata_field::<#ty>(#key, &self.#member))
         })
         .collect();
-    let keys = metadata.iter().map(|field| &field.key);
-    let members = metadata.iter().map(|field| field.ident);
+    if elements.is_empty() {
+        return None;
+    }
+    let fields = nested_tuple(elements);
     Some(quote! {
         fn serialize_metadata<__S: #serde::Serializer>(
             &self,
             __serializer: __S,
         ) -> #private::Result<__S::Ok, __S::Error> {
-            let __len = 0 #(+ usize::from(#present))*;
-            let mut __map = #serde::Serializer::serialize_map(__serializer, #private::Some(__len))?;
-            #(
-                if #present {
-                    #serde::ser::SerializeMap::serialize_entry(
-                        &mut __map,
-                        #keys,
-                        &#private::MetadataEntry(&self.#members),
-                    )?;
-                }
-            )*
-            #serde::ser::SerializeMap::end(__map)
+            #private::serialize_metadata(__serializer, #fields)
         }
     })
 }
