@@ -26,6 +26,12 @@ pub fn metadata_type<T: MetadataValue + ?Sized>() -> crate::MetadataType {
     T::metadata_type()
 }
 
+/// The `enum` type of a derived enum, from its options. Not generic, so that
+/// it is compiled here once rather than in every crate that derives.
+pub fn enum_options(options: &'static [&'static str]) -> crate::MetadataType {
+    crate::MetadataType::enumeration(options.iter().copied())
+}
+
 /// One `data` field: its key and its value, or `None` to leave it out (a
 /// `None` option, or a `skip_serializing_if` that held).
 pub struct DataField<'a, T: ?Sized> {

@@ -18,10 +18,12 @@ pub fn expand(input: &Input<'_>, variants: &[Variant<'_>], krate: &Path) -> Toke
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::MetadataValue for #ident #ty_generics #where_clause {
+            #[inline]
             fn metadata_type() -> #krate::MetadataType {
-                #krate::MetadataType::enumeration([#(#options),*])
+                #private::enum_options(&[#(#options),*])
             }
 
+            #[inline]
             fn serialize_value<__S: #serde::Serializer>(
                 &self,
                 __serializer: __S,
