@@ -15,7 +15,8 @@
 #     RUNS=9 COMMAND=check bash vectorify-core/benches/compile_time.sh
 #     INSTRUCTIONS=1 bash vectorify-core/benches/compile_time.sh
 #
-# With INSTRUCTIONS=1 it also counts the instructions rustc executes for
+# It then times the crates' own rustc runs, without cargo around them, and
+# with INSTRUCTIONS=1 it also counts the instructions rustc executes for
 # each crate, under valgrind's cachegrind: a figure that, unlike the time,
 # does not move with the machine's other work.
 #
@@ -184,7 +185,7 @@ printf '  #[derive(Serialize)]  median %6.2f s   fastest %6.2f s\n' "$sm" "$smin
 printf '  ratio Vectorify / Serialize: median %.2f, fastest %.2f\n' \
     "$(echo "$vm / $sm" | bc -l)" "$(echo "$vmin / $smin" | bc -l)"
 
-# ---- instruction counts, optional ----
+# ---- rustc alone ----
 
 # The rustc command line cargo runs for a crate, from a verbose clean build.
 rustc_command() {
@@ -194,16 +195,55 @@ rustc_command() {
         sed -n "s/^ *Running \`\(.*--crate-name ${crate//-/_} .*\)\`$/\1/p"
 }
 
+# `cargo build` also checks the fingerprints of every crate in the graph,
+# which costs more for the larger graph of vectorify-core than for serde's
+# and has nothing to do with the derives: timing the crate's own rustc run,
+# as cargo would start it, leaves that out.
+vectorify_rustc="$(rustc_command gen-vectorify)"
+serde_rustc="$(rustc_command gen-serde)"
+
+time_rustc() {
+    local start end
+    start="$(now)"
+    eval "$1" >/dev/null 2>&1
+    end="$(now)"
+    echo "$end - $start" | bc
+}
+
+declare -a vectorify_rustc_times serde_rustc_times
+for ((run = 1; run <= RUNS; run++)); do
+    if ((run % 2)); then
+        v="$(time_rustc "$vectorify_rustc")"
+        s="$(time_rustc "$serde_rustc")"
+    else
+        s="$(time_rustc "$serde_rustc")"
+        v="$(time_rustc "$vectorify_rustc")"
+    fi
+    vectorify_rustc_times+=("$v")
+    serde_rustc_times+=("$s")
+done
+
+vm="$(median "${vectorify_rustc_times[@]}")"
+sm="$(median "${serde_rustc_times[@]}")"
+vmin="$(minimum "${vectorify_rustc_times[@]}")"
+smin="$(minimum "${serde_rustc_times[@]}")"
+echo
+echo "rustc alone, $RUNS runs each:"
+printf '  #[derive(Vectorify)]  median %6.3f s   fastest %6.3f s\n' "$vm" "$vmin"
+printf '  #[derive(Serialize)]  median %6.3f s   fastest %6.3f s\n' "$sm" "$smin"
+printf '  ratio Vectorify / Serialize: median %.2f, fastest %.2f\n' \
+    "$(echo "$vm / $sm" | bc -l)" "$(echo "$vmin / $smin" | bc -l)"
+
+# ---- instruction counts, optional ----
+
 instructions() {
-    local command
-    command="$(rustc_command "$1")"
     eval valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-        "$command" 2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' | tr -d ,
+        "$1" 2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' | tr -d ,
 }
 
 if [[ "$INSTRUCTIONS" == 1 ]]; then
-    vi="$(instructions gen-vectorify)"
-    si="$(instructions gen-serde)"
+    vi="$(instructions "$vectorify_rustc")"
+    si="$(instructions "$serde_rustc")"
     echo
     echo "instructions rustc executes (cachegrind):"
     printf '  #[derive(Vectorify)]  %s\n  #[derive(Serialize)]  %s\n  ratio %.2f\n' \
