@@ -130,6 +130,7 @@
 mod answer;
 mod fast;
 mod faults;
+mod plain;
 mod rate_limit;
 mod requests;
 mod respond;

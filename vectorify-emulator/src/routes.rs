@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::answer::answer;
 use crate::fast;
 use crate::faults::FaultKind;
+use crate::plain;
 use crate::respond::{self, Disconnect, Injected, ItemCount};
 use crate::server::{Shared, lock};
 use crate::store::{ChatEntry, MessageEntry, Role, State as StoreState, Upsert};
@@ -143,7 +144,20 @@ fn ok(data: Value) -> Response {
 // --- upserts ---------------------------------------------------------------
 
 async fn create_upsert(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    // Most bodies are valid and plain: read them without building a tree.
+    // Most bodies are valid and plain: read them without building a tree,
+    // and keep their items as the text they were sent as.
+    if let Some(upsert) = plain::upsert(&body) {
+        let item_count = upsert.items.len();
+        let created_at = shared
+            .store
+            .lock()
+            .apply_plain_upsert(upsert, shared.processing_time);
+        let mut response =
+            created(json!({ "result": "Queued", "created_at": iso8601(created_at) }));
+        response.extensions_mut().insert(ItemCount(item_count));
+        return response;
+    }
+    // Then those with escapes, exponents and the like, still without a tree.
     if let Some(upsert) = fast::upsert(&body) {
         let item_count = upsert.items.len();
         let created_at = shared

@@ -261,7 +261,11 @@ async fn read_body(mut body: Incoming, limit: usize) -> ReadBody {
         };
     }
 
-    let mut buffer = BytesMut::with_capacity(declared.filter(|n| *n <= limit).unwrap_or(0));
+    // What was read so far is `whole` when it is `Some`, else `buffer`: a
+    // body that arrives in one piece is kept as it came, and only one that
+    // arrives in several is copied into one buffer.
+    let mut whole: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
     let mut read = 0usize;
     let mut too_large = false;
     while let Some(frame) = body.frame().await {
@@ -274,6 +278,7 @@ async fn read_body(mut body: Incoming, limit: usize) -> ReadBody {
         read = read.saturating_add(data.len());
         if read > limit {
             too_large = true;
+            whole = None;
             buffer = BytesMut::new();
             if read > DRAIN_LIMIT {
                 return ReadBody::TooLarge {
@@ -282,8 +287,19 @@ async fn read_body(mut body: Incoming, limit: usize) -> ReadBody {
                 };
             }
         }
-        if !too_large {
-            buffer.extend_from_slice(&data);
+        if too_large {
+            continue;
+        }
+        match whole.take() {
+            None if buffer.is_empty() => whole = Some(data),
+            first => {
+                if let Some(first) = first {
+                    let expected = declared.filter(|n| *n <= limit).unwrap_or(0);
+                    buffer.reserve(expected.max(first.len() + data.len()));
+                    buffer.extend_from_slice(&first);
+                }
+                buffer.extend_from_slice(&data);
+            }
         }
     }
     if too_large {
@@ -292,7 +308,7 @@ async fn read_body(mut body: Incoming, limit: usize) -> ReadBody {
             drained: true,
         }
     } else {
-        ReadBody::Complete(buffer.freeze())
+        ReadBody::Complete(whole.unwrap_or_else(|| buffer.freeze()))
     }
 }
 

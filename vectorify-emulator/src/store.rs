@@ -1,7 +1,7 @@
 //! What the emulator holds: items by collection and tenant, the collection
 //! schemas, the history of upserts, and the chats.
 
-use std::collections::{BTreeMap, btree_map};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -9,8 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::plain::{PlainItem, PlainUpsert};
 use crate::time::iso8601;
-use crate::validate::{Question, ValidUpsert};
+use crate::validate::{Question, ValidCollection, ValidItem, ValidUpsert};
 
 /// An item as the emulator stored it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -104,9 +105,8 @@ impl Store {
             .collections
             .get(collection)
             .map(|c| {
-                c.items
-                    .iter()
-                    .map(|(key, item)| item.to_stored(collection, key))
+                c.items()
+                    .map(|(tenant, id, item)| item.to_stored(collection, tenant, id))
                     .collect()
             })
             .unwrap_or_default()
@@ -115,9 +115,13 @@ impl Store {
     /// One item by collection, tenant and id.
     pub fn item(&self, collection: &str, tenant: Option<i64>, id: &str) -> Option<StoredItem> {
         let state = self.lock();
-        let items = &state.collections.get(collection)?.items;
-        let key = (tenant, id.to_owned());
-        items.get(&key).map(|item| item.to_stored(collection, &key))
+        let item = state
+            .collections
+            .get(collection)?
+            .tenants
+            .get(&tenant)?
+            .get(id)?;
+        Some(item.to_stored(collection, tenant, id))
     }
 
     /// The number of items in all collections.
@@ -182,31 +186,126 @@ impl ItemData {
     }
 }
 
-/// An item in its collection, keyed there by (tenant, id).
+/// An item in its collection, keyed there by tenant and id.
 #[derive(Debug)]
-struct ItemEntry {
-    data: ItemData,
-    metadata: Map<String, Value>,
-    url: Option<String>,
+enum ItemEntry {
+    /// An item read by the plain reader, as the text it was sent as, in one
+    /// string: `data`'s JSON text, then `metadata`'s (empty when it was left
+    /// out or `null`), then the url. Each part is read only when the item is
+    /// inspected or searched; replacing the item reuses the string's memory.
+    Packed {
+        text: String,
+        data_end: usize,
+        metadata_end: usize,
+        has_url: bool,
+    },
+    /// An item read by the other readers, in parts.
+    Parts {
+        data: ItemData,
+        metadata: Map<String, Value>,
+        url: Option<String>,
+    },
 }
 
 impl ItemEntry {
-    fn to_stored(&self, collection: &str, (tenant, id): &(Option<i64>, String)) -> StoredItem {
+    /// Makes this entry hold `item`, reusing the memory of a packed entry.
+    fn set_plain(&mut self, item: &PlainItem<'_>) {
+        let mut text = match self {
+            ItemEntry::Packed { text, .. } => std::mem::take(text),
+            ItemEntry::Parts { .. } => String::new(),
+        };
+        text.clear();
+        let metadata = item.metadata.unwrap_or_default();
+        let url = item.url.unwrap_or_default();
+        text.reserve_exact(item.data.len() + metadata.len() + url.len());
+        text.push_str(item.data);
+        let data_end = text.len();
+        text.push_str(metadata);
+        let metadata_end = text.len();
+        text.push_str(url);
+        *self = ItemEntry::Packed {
+            text,
+            data_end,
+            metadata_end,
+            has_url: item.url.is_some(),
+        };
+    }
+
+    fn from_plain(item: &PlainItem<'_>) -> Self {
+        let mut entry = ItemEntry::Packed {
+            text: String::new(),
+            data_end: 0,
+            metadata_end: 0,
+            has_url: false,
+        };
+        entry.set_plain(item);
+        entry
+    }
+
+    fn to_stored(&self, collection: &str, tenant: Option<i64>, id: &str) -> StoredItem {
+        let (data, metadata, url) = match self {
+            ItemEntry::Packed {
+                text,
+                data_end,
+                metadata_end,
+                has_url,
+            } => {
+                // Each part was checked when the item was accepted: the data
+                // is an object, the metadata an object or nothing.
+                let data = text.get(..*data_end).unwrap_or_default();
+                let metadata = text.get(*data_end..*metadata_end).unwrap_or_default();
+                let url = text.get(*metadata_end..).unwrap_or_default();
+                (
+                    serde_json::from_str(data).unwrap_or_default(),
+                    match metadata {
+                        "" => Map::new(),
+                        metadata => serde_json::from_str(metadata).unwrap_or_default(),
+                    },
+                    has_url.then(|| url.to_owned()),
+                )
+            }
+            ItemEntry::Parts {
+                data,
+                metadata,
+                url,
+            } => (data.to_map(), metadata.clone(), url.clone()),
+        };
         StoredItem {
             collection: collection.to_owned(),
-            tenant: *tenant,
-            id: id.clone(),
-            data: self.data.to_map(),
-            metadata: self.metadata.clone(),
-            url: self.url.clone(),
+            tenant,
+            id: id.to_owned(),
+            data,
+            metadata,
+            url,
         }
     }
 }
 
+/// The items of one tenant, by id.
+type TenantItems = BTreeMap<Box<str>, ItemEntry>;
+
 #[derive(Debug, Default)]
 struct CollectionEntry {
     metadata: Value,
-    items: BTreeMap<(Option<i64>, String), ItemEntry>,
+    /// Items by tenant, then by id: iterating gives (tenant, id) order, and
+    /// an item is found by a borrowed id without building a key.
+    tenants: BTreeMap<Option<i64>, TenantItems>,
+}
+
+impl CollectionEntry {
+    /// Every item with its tenant and id, in (tenant, id) order.
+    fn items(&self) -> impl Iterator<Item = (Option<i64>, &str, &ItemEntry)> {
+        self.tenants.iter().flat_map(|(tenant, items)| {
+            items
+                .iter()
+                .map(move |(id, item)| (*tenant, id.as_ref(), item))
+        })
+    }
+
+    /// The items of `tenant`, created when the tenant has none yet.
+    fn tenant_items(&mut self, tenant: Option<i64>) -> &mut TenantItems {
+        self.tenants.entry(tenant).or_default()
+    }
 }
 
 #[derive(Debug)]
@@ -271,33 +370,86 @@ impl State {
     /// one sent, and each item replaces any with the same (tenant, id).
     /// Returns the new upsert's creation time.
     pub(crate) fn apply_upsert(&mut self, upsert: ValidUpsert, processing: Duration) -> SystemTime {
-        let slug = upsert.collection.slug;
         let chunk_size = upsert.items.len();
+        self.upsert_into(upsert.collection, chunk_size, processing, |entry| {
+            let mut added = 0;
+            for item in upsert.items {
+                let ValidItem {
+                    id,
+                    tenant,
+                    data,
+                    metadata,
+                    url,
+                } = item;
+                let stored = ItemEntry::Parts {
+                    data,
+                    metadata,
+                    url,
+                };
+                let items = entry.tenant_items(tenant);
+                match items.get_mut(id.as_str()) {
+                    Some(old) => *old = stored,
+                    None => {
+                        items.insert(id.into(), stored);
+                        added += 1;
+                    }
+                }
+            }
+            added
+        })
+    }
+
+    /// Stores an upsert the plain reader accepted, as
+    /// [`apply_upsert`](State::apply_upsert) stores a validated one.
+    pub(crate) fn apply_plain_upsert(
+        &mut self,
+        upsert: PlainUpsert<'_>,
+        processing: Duration,
+    ) -> SystemTime {
+        let chunk_size = upsert.items.len();
+        self.upsert_into(upsert.collection, chunk_size, processing, |entry| {
+            let mut added = 0;
+            for item in &upsert.items {
+                let items = entry.tenant_items(item.tenant);
+                match items.get_mut(item.id) {
+                    Some(stored) => stored.set_plain(item),
+                    None => {
+                        items.insert(item.id.into(), ItemEntry::from_plain(item));
+                        added += 1;
+                    }
+                }
+            }
+            added
+        })
+    }
+
+    /// Replaces the schema of the collection an upsert declares with the one
+    /// sent, lets `store` put the items in (it returns how many are new), and
+    /// adds the upsert to the history; returns its creation time.
+    fn upsert_into(
+        &mut self,
+        collection: ValidCollection,
+        chunk_size: usize,
+        processing: Duration,
+        store: impl FnOnce(&mut CollectionEntry) -> usize,
+    ) -> SystemTime {
+        let ValidCollection { slug, metadata } = collection;
         let entry = match self.collections.get_mut(&slug) {
             Some(entry) => entry,
             None => self.collections.entry(slug.clone()).or_default(),
         };
-        entry.metadata = upsert.collection.metadata;
+        entry.metadata = metadata;
+        self.item_count += store(entry);
+        self.record_upsert(slug, chunk_size, processing)
+    }
 
-        let mut added = 0;
-        for item in upsert.items {
-            let stored = ItemEntry {
-                data: item.data,
-                metadata: item.metadata,
-                url: item.url,
-            };
-            match entry.items.entry((item.tenant, item.id)) {
-                btree_map::Entry::Occupied(mut occupied) => {
-                    occupied.insert(stored);
-                }
-                btree_map::Entry::Vacant(vacant) => {
-                    vacant.insert(stored);
-                    added += 1;
-                }
-            }
-        }
-        self.item_count += added;
-
+    /// Adds an upsert to the history; returns its creation time.
+    fn record_upsert(
+        &mut self,
+        slug: String,
+        chunk_size: usize,
+        processing: Duration,
+    ) -> SystemTime {
         let created = SystemTime::now();
         self.upserts.push(UpsertEntry {
             collection: slug,
@@ -362,15 +514,16 @@ impl State {
         mut visit: impl FnMut(&StoredItem),
     ) {
         let mut visit_collection = |slug: &str, entry: &CollectionEntry| match tenant {
-            Some(tenant) => entry
-                .items
-                .range((Some(tenant), String::new())..)
-                .take_while(|((t, _), _)| *t == Some(tenant))
-                .for_each(|(key, item)| visit(&item.to_stored(slug, key))),
-            None => entry
-                .items
-                .iter()
-                .for_each(|(key, item)| visit(&item.to_stored(slug, key))),
+            Some(tenant) => {
+                for (id, item) in entry.tenants.get(&Some(tenant)).into_iter().flatten() {
+                    visit(&item.to_stored(slug, Some(tenant), id));
+                }
+            }
+            None => {
+                for (tenant, id, item) in entry.items() {
+                    visit(&item.to_stored(slug, tenant, id));
+                }
+            }
         };
         match collections {
             Some(slugs) if !slugs.is_empty() => {
@@ -452,5 +605,66 @@ impl State {
             .messages
             .get_mut(usize::try_from(id.checked_sub(1)?).ok()?)?;
         (message.chat_id == chat_id).then_some(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{fast, plain};
+
+    const BODY: &str = concat!(
+        r#"{"collection":{"slug":"c","metadata":{"k":{"type":"string"}}},"items":["#,
+        r#"{"id":"b","data":{"x":[1,{"y":"z"}]},"metadata":{"k":"v","k":null},"tenant":2,"url":"u"},"#,
+        r#"{"id":"a","data":{},"metadata":{"k":"w"}},"#,
+        r#"{"id":"a","data":{"n":1},"tenant":2,"url":null},"#,
+        r#"{"id":"b","data":{"x":2},"tenant":2,"url":""}]}"#
+    );
+
+    /// What the store holds after `body`, read one way or the other.
+    fn stored(upsert: impl FnOnce(&mut State)) -> (Vec<StoredItem>, usize) {
+        let store = Store::new();
+        upsert(&mut store.lock());
+        (store.items("c"), store.item_count())
+    }
+
+    #[test]
+    fn packed_items_read_back_as_items_stored_in_parts() {
+        let packed = stored(|state| {
+            let upsert = plain::upsert(BODY.as_bytes()).expect("a plain body");
+            state.apply_plain_upsert(upsert, Duration::ZERO);
+        });
+        let parts = stored(|state| {
+            let upsert = fast::upsert(BODY.as_bytes()).expect("a valid body");
+            state.apply_upsert(upsert, Duration::ZERO);
+        });
+        assert_eq!(packed, parts);
+        assert_eq!(packed.1, 3);
+        let keys: Vec<_> = packed.0.iter().map(|i| (i.tenant, i.id.as_str())).collect();
+        assert_eq!(keys, [(None, "a"), (Some(2), "a"), (Some(2), "b")]);
+        assert_eq!(packed.0[2].url.as_deref(), Some(""));
+        assert_eq!(packed.0[1].url, None);
+        assert_eq!(packed.0[0].metadata["k"], "w");
+    }
+
+    #[test]
+    fn a_packed_item_replaces_one_in_parts_and_back() {
+        let store = Store::new();
+        let mut state = store.lock();
+        let fast_upsert = fast::upsert(BODY.as_bytes()).expect("a valid body");
+        state.apply_upsert(fast_upsert, Duration::ZERO);
+        let short = r#"{"collection":{"slug":"c"},"items":[{"id":"b","data":{},"tenant":2}]}"#;
+        let upsert = plain::upsert(short.as_bytes()).expect("a plain body");
+        state.apply_plain_upsert(upsert, Duration::ZERO);
+        let upsert = plain::upsert(BODY.as_bytes()).expect("a plain body");
+        state.apply_plain_upsert(upsert, Duration::ZERO);
+        drop(state);
+        assert_eq!(store.item_count(), 3);
+        let item = store.item("c", Some(2), "b").expect("the item");
+        assert_eq!(
+            item.data,
+            serde_json::from_str::<Map<_, _>>(r#"{"x":2}"#).unwrap()
+        );
+        assert_eq!(store.upserts().len(), 3);
     }
 }

@@ -384,3 +384,71 @@ async fn a_path_the_router_cannot_read_is_answered_in_json() {
     assert!(reply.json["message"].is_string(), "{}", reply.text);
     assert_eq!(reply.header("content-type"), Some("application/json"));
 }
+
+/// Sends `body` in chunks of `chunk` bytes with a pause between them, so
+/// that the server reads it in several pieces; returns the status line.
+async fn send_in_chunks(api: &Api, body: &[u8], chunk: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let head = format!(
+        "POST /v1/upserts HTTP/1.1\r\nHost: {}\r\nApi-Key: {KEY}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n",
+        api.emulator.addr()
+    );
+    let mut stream = tokio::net::TcpStream::connect(api.emulator.addr())
+        .await
+        .expect("connects");
+    stream.set_nodelay(true).expect("no delay");
+    stream.write_all(head.as_bytes()).await.expect("sends");
+    for piece in body.chunks(chunk) {
+        let mut framed = format!("{:x}\r\n", piece.len()).into_bytes();
+        framed.extend_from_slice(piece);
+        framed.extend_from_slice(b"\r\n");
+        stream.write_all(&framed).await.expect("sends");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stream.write_all(b"0\r\n\r\n").await.expect("sends");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .expect("an answer")
+        .expect("reads");
+    let answer = String::from_utf8_lossy(&answer);
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_body_in_several_pieces_is_read_whole() {
+    let api = start().await;
+    let items = (0..3)
+        .map(|i| invoice(&i.to_string(), Some(7), "Ann", "draft"))
+        .collect();
+    let body = upsert_of(items).to_string().into_bytes();
+
+    let status = send_in_chunks(&api, &body, body.len() / 3 + 1).await;
+
+    assert!(status.starts_with("HTTP/1.1 201"), "{status}");
+    assert_eq!(api.emulator.item_count(), 3);
+    let item = api.emulator.item("invoices", Some(7), "2").expect("stored");
+    assert_eq!(item.data["customer_name"], "Ann");
+    let requests = api.emulator.requests();
+    assert_eq!(requests[0].body_bytes, body.len());
+    assert_eq!(requests[0].items, 3);
+}
+
+#[tokio::test]
+async fn a_body_in_pieces_past_the_size_limit_is_413() {
+    let api = start_with(builder().max_body_bytes(1024)).await;
+    let items = (0..20)
+        .map(|i| invoice(&i.to_string(), None, "Ann", "draft"))
+        .collect();
+    let body = upsert_of(items).to_string().into_bytes();
+    assert!(body.len() > 1024);
+
+    let status = send_in_chunks(&api, &body, 700).await;
+
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    assert_eq!(api.emulator.item_count(), 0);
+    assert_eq!(api.emulator.requests()[0].body_bytes, body.len());
+}
