@@ -28,6 +28,17 @@
 //! ```sh
 //! cargo bench -p vectorify-core --bench upsert_throughput
 //! ```
+//!
+//! Instructions per request, the client's and the emulator's apart (48
+//! requests a round; `FAST` takes one round to fill):
+//!
+//! ```sh
+//! cargo bench -p vectorify-core --bench upsert_throughput --no-run
+//! for rounds in 2 12; do
+//!     THROUGHPUT_PROFILE=$rounds valgrind --tool=callgrind --separate-threads=yes \
+//!         --callgrind-out-file=callgrind.$rounds.%p target/release/deps/upsert_throughput-<hash>
+//! done
+//! ```
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -54,6 +65,24 @@ const LATENCY: Duration = Duration::from_millis(20);
 const IN_FLIGHT: [usize; 5] = [1, 2, 4, 8, 16];
 
 fn main() {
+    // `THROUGHPUT_PROFILE=<rounds>` runs `upsert_all` of every invoice
+    // (8 in flight, no latency) that many times and exits, for a profiler:
+    // under `valgrind --tool=callgrind --separate-threads=yes` the client's
+    // threads ("client") and the emulator's ("emulator") are counted apart,
+    // and the difference between two round counts, divided by the requests
+    // between them, is each side's instructions per request.
+    if let Ok(rounds) = std::env::var("THROUGHPUT_PROFILE") {
+        let rounds: usize = rounds
+            .parse()
+            .expect("THROUGHPUT_PROFILE is a number of rounds");
+        let client = client(&FAST, 8);
+        for _ in 0..rounds {
+            RUNTIME
+                .block_on(client.upsert_all(INVOICES.iter()))
+                .expect("every invoice is accepted");
+        }
+        return;
+    }
     divan::main();
 }
 
