@@ -14,6 +14,7 @@
 #     bash vectorify-core/benches/compile_time.sh          # 5 runs of `cargo build`
 #     RUNS=9 COMMAND=check bash vectorify-core/benches/compile_time.sh
 #     INSTRUCTIONS=1 bash vectorify-core/benches/compile_time.sh
+#     CLIENT=0 bash vectorify-core/benches/compile_time.sh   # vectorify-core without its client
 #
 # It then times the crates' own rustc runs, without cargo around them, and
 # with INSTRUCTIONS=1 it also counts the instructions rustc executes for
@@ -30,6 +31,10 @@ RUNS="${RUNS:-5}"
 INSTRUCTIONS="${INSTRUCTIONS:-0}"
 COMMAND="${COMMAND:-build}"
 STRUCTS="${STRUCTS:-100}"
+# CLIENT=0 depends on vectorify-core with `default-features = false`: the
+# derive and the item model without the HTTP client and its dependencies,
+# as a crate that only declares its records would.
+CLIENT="${CLIENT:-1}"
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${CARGO_TARGET_DIR:-$repo/target}/compile-time"
@@ -60,8 +65,13 @@ $deps
 EOF
 }
 
+if [[ "$CLIENT" == 1 ]]; then
+    core_features=""
+else
+    core_features=", default-features = false"
+fi
 write_crate gen-vectorify "serde = { version = \"1\", features = [\"derive\"] }
-vectorify-core = { path = \"$repo/vectorify-core\" }"
+vectorify-core = { path = \"$repo/vectorify-core\"$core_features }"
 write_crate gen-serde "serde = { version = \"1\", features = [\"derive\"] }"
 
 {
