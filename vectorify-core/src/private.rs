@@ -1,7 +1,7 @@
 //! Support for the code that `#[derive(Vectorify)]` writes. Not public API:
 //! nothing here follows semantic versioning.
 
-use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::MetadataValue;
 
@@ -86,10 +86,11 @@ pub fn metadata_field<'a, T: MetadataValue + ?Sized>(
     MetadataField { key, value }
 }
 
-/// The fields of a `data` object, as one value: a [`DataField`] or a tuple
-/// of `Fields`. The derive writes every field as one such tuple, so that a
-/// struct's impl calls one generic function instead of one trait method per
-/// field, which is what costs the compiler most in a crate of many structs.
+/// The fields of a `data` or `metadata` object, as one value: a
+/// [`DataField`], a [`MetadataField`] or a tuple of `Fields`. The derive
+/// writes every field as one such tuple, so that a struct's impl calls one
+/// generic function instead of one trait method per field, which is what
+/// costs the compiler most in a crate of many structs.
 pub trait Fields {
     /// How many fields are written.
     fn count(&self) -> usize;
@@ -113,28 +114,19 @@ impl<T: Serialize + ?Sized> Fields for DataField<'_, T> {
     }
 }
 
-/// The fields of a `metadata` object: a [`MetadataField`] or a tuple of
-/// `MetadataFields`.
-pub trait MetadataFields {
-    /// How many fields are present.
-    fn count(&self) -> usize;
-
-    /// Writes the fields that are present.
-    fn write<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error>;
-}
-
-impl<T: MetadataValue + ?Sized> MetadataFields for MetadataField<'_, T> {
+impl<T: MetadataValue + ?Sized> Fields for MetadataField<'_, T> {
     #[inline]
     fn count(&self) -> usize {
         usize::from(self.value.is_present())
     }
 
     #[inline]
-    fn write<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error> {
+    fn write<S: SerializeStruct>(&self, state: &mut S) -> Result<(), S::Error> {
         if self.value.is_present() {
-            map.serialize_entry(self.key, &MetadataEntry(self.value))?;
+            state.serialize_field(self.key, &MetadataEntry(self.value))
+        } else {
+            state.skip_field(self.key)
         }
-        Ok(())
     }
 }
 
@@ -157,23 +149,6 @@ macro_rules! tuples {
                 Ok(())
             }
         }
-
-        impl<$($name: MetadataFields),*> MetadataFields for ($($name,)*) {
-            #[inline]
-            fn count(&self) -> usize {
-                #[allow(non_snake_case)]
-                let ($($name,)*) = self;
-                0 $(+ $name.count())*
-            }
-
-            #[inline]
-            fn write<S: SerializeMap>(&self, _map: &mut S) -> Result<(), S::Error> {
-                #[allow(non_snake_case)]
-                let ($($name,)*) = self;
-                $($name.write(_map)?;)*
-                Ok(())
-            }
-        }
     };
 }
 
@@ -191,9 +166,10 @@ tuples!(A B C D E F G H I J);
 tuples!(A B C D E F G H I J K);
 tuples!(A B C D E F G H I J K L);
 
-/// Writes a `data` object: a struct named `name` of `fields`.
+/// Writes an object of `fields`, as serde writes a struct named `name`: a
+/// `data` object, or a `metadata` object of the fields that are present.
 #[inline]
-pub fn serialize_data<S: Serializer, F: Fields>(
+pub fn serialize_fields<S: Serializer, F: Fields>(
     serializer: S,
     name: &'static str,
     fields: F,
@@ -201,15 +177,4 @@ pub fn serialize_data<S: Serializer, F: Fields>(
     let mut state = serializer.serialize_struct(name, fields.count())?;
     fields.write(&mut state)?;
     state.end()
-}
-
-/// Writes a `metadata` object: a map of the `fields` that are present.
-#[inline]
-pub fn serialize_metadata<S: Serializer, F: MetadataFields>(
-    serializer: S,
-    fields: F,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(Some(fields.count()))?;
-    fields.write(&mut map)?;
-    map.end()
 }

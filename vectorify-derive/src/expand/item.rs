@@ -209,7 +209,7 @@ fn data_method(
             &self,
             __serializer: __S,
         ) -> #private::Result<__S::Ok, __S::Error> {
-            #private::serialize_data(__serializer, #name, #fields)
+            #private::serialize_fields(__serializer, #name, #fields)
         }
     }
 }
@@ -298,7 +298,7 @@ fn metadata_method(fields: &[Field<'_>], krate: &Path) -> Option<TokenStream> {
             &self,
             __serializer: __S,
         ) -> #private::Result<__S::Ok, __S::Error> {
-            #private::serialize_metadata(__serializer, #fields)
+            #private::serialize_fields(__serializer, "metadata", #fields)
         }
     })
 }
