@@ -152,9 +152,48 @@ echo "building the dependencies (not timed) ..." >&2
 cargo "$COMMAND" --quiet -p gen-vectorify
 cargo "$COMMAND" --quiet -p gen-serde
 
-# ---- timed clean builds, alternating ----
+# ---- timing, alternating ----
 
 now() { date +%s.%N; }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+minimum() { printf '%s\n' "$@" | sort -g | head -n1; }
+
+# compare TITLE TIMER VECTORIFY SERDE: runs `TIMER VECTORIFY` and
+# `TIMER SERDE` RUNS times each, alternating which goes first so that
+# neither always follows the other, prints each run's seconds, then the
+# medians, the fastest and their ratios under TITLE.
+compare() {
+    local title="$1" timer="$2" vectorify="$3" serde="$4" run v s
+    local -a vectorify_times=() serde_times=()
+    for ((run = 1; run <= RUNS; run++)); do
+        if ((run % 2)); then
+            v="$("$timer" "$vectorify")"
+            s="$("$timer" "$serde")"
+        else
+            s="$("$timer" "$serde")"
+            v="$("$timer" "$vectorify")"
+        fi
+        vectorify_times+=("$v")
+        serde_times+=("$s")
+        printf 'run %d: Vectorify %6.3f s   Serialize %6.3f s   ratio %.2f\n' \
+            "$run" "$v" "$s" "$(echo "$v / $s" | bc -l)"
+    done
+
+    local vm sm vmin smin
+    vm="$(median "${vectorify_times[@]}")"
+    sm="$(median "${serde_times[@]}")"
+    vmin="$(minimum "${vectorify_times[@]}")"
+    smin="$(minimum "${serde_times[@]}")"
+    echo
+    echo "$title:"
+    printf '  #[derive(Vectorify)]  median %6.3f s   fastest %6.3f s\n' "$vm" "$vmin"
+    printf '  #[derive(Serialize)]  median %6.3f s   fastest %6.3f s\n' "$sm" "$smin"
+    printf '  ratio Vectorify / Serialize: median %.2f, fastest %.2f\n\n' \
+        "$(echo "$vm / $sm" | bc -l)" "$(echo "$vmin / $smin" | bc -l)"
+}
+
+# ---- clean builds with cargo ----
 
 clean_build() {
     local crate="$1" start end
@@ -165,35 +204,8 @@ clean_build() {
     echo "$end - $start" | bc
 }
 
-declare -a vectorify_times serde_times
-for ((run = 1; run <= RUNS; run++)); do
-    # Alternate which goes first, so neither always follows the other.
-    if ((run % 2)); then
-        v="$(clean_build gen-vectorify)"
-        s="$(clean_build gen-serde)"
-    else
-        s="$(clean_build gen-serde)"
-        v="$(clean_build gen-vectorify)"
-    fi
-    vectorify_times+=("$v")
-    serde_times+=("$s")
-    printf 'run %d: Vectorify %6.2f s   Serialize %6.2f s   ratio %.2f\n' \
-        "$run" "$v" "$s" "$(echo "$v / $s" | bc -l)"
-done
-
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-minimum() { printf '%s\n' "$@" | sort -g | head -n1; }
-
-vm="$(median "${vectorify_times[@]}")"
-sm="$(median "${serde_times[@]}")"
-vmin="$(minimum "${vectorify_times[@]}")"
-smin="$(minimum "${serde_times[@]}")"
-echo
-echo "cargo $COMMAND of $STRUCTS structs, $RUNS clean builds each (dependencies prebuilt):"
-printf '  #[derive(Vectorify)]  median %6.2f s   fastest %6.2f s\n' "$vm" "$vmin"
-printf '  #[derive(Serialize)]  median %6.2f s   fastest %6.2f s\n' "$sm" "$smin"
-printf '  ratio Vectorify / Serialize: median %.2f, fastest %.2f\n' \
-    "$(echo "$vm / $sm" | bc -l)" "$(echo "$vmin / $smin" | bc -l)"
+compare "cargo $COMMAND of $STRUCTS structs, $RUNS clean builds each (dependencies prebuilt)" \
+    clean_build gen-vectorify gen-serde
 
 # ---- rustc alone ----
 
@@ -220,29 +232,7 @@ time_rustc() {
     echo "$end - $start" | bc
 }
 
-declare -a vectorify_rustc_times serde_rustc_times
-for ((run = 1; run <= RUNS; run++)); do
-    if ((run % 2)); then
-        v="$(time_rustc "$vectorify_rustc")"
-        s="$(time_rustc "$serde_rustc")"
-    else
-        s="$(time_rustc "$serde_rustc")"
-        v="$(time_rustc "$vectorify_rustc")"
-    fi
-    vectorify_rustc_times+=("$v")
-    serde_rustc_times+=("$s")
-done
-
-vm="$(median "${vectorify_rustc_times[@]}")"
-sm="$(median "${serde_rustc_times[@]}")"
-vmin="$(minimum "${vectorify_rustc_times[@]}")"
-smin="$(minimum "${serde_rustc_times[@]}")"
-echo
-echo "rustc alone, $RUNS runs each:"
-printf '  #[derive(Vectorify)]  median %6.3f s   fastest %6.3f s\n' "$vm" "$vmin"
-printf '  #[derive(Serialize)]  median %6.3f s   fastest %6.3f s\n' "$sm" "$smin"
-printf '  ratio Vectorify / Serialize: median %.2f, fastest %.2f\n' \
-    "$(echo "$vm / $sm" | bc -l)" "$(echo "$vmin / $smin" | bc -l)"
+compare "rustc alone, $RUNS runs each" time_rustc "$vectorify_rustc" "$serde_rustc"
 
 # ---- instruction counts, optional ----
 
@@ -254,7 +244,6 @@ instructions() {
 if [[ "$INSTRUCTIONS" == 1 ]]; then
     vi="$(instructions "$vectorify_rustc")"
     si="$(instructions "$serde_rustc")"
-    echo
     echo "instructions rustc executes (cachegrind):"
     printf '  #[derive(Vectorify)]  %s\n  #[derive(Serialize)]  %s\n  ratio %.2f\n' \
         "$vi" "$si" "$(echo "$vi / $si" | bc -l)"
