@@ -2,6 +2,7 @@
 //! of them, and the JSON shapes of their resources.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -152,10 +153,7 @@ async fn create_upsert(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
             .store
             .lock()
             .apply_plain_upsert(upsert, shared.processing_time);
-        let mut response =
-            created(json!({ "result": "Queued", "created_at": iso8601(created_at) }));
-        response.extensions_mut().insert(ItemCount(item_count));
-        return response;
+        return queued(created_at, item_count);
     }
     // Then those with escapes, exponents and the like, still without a tree.
     if let Some(upsert) = fast::upsert(&body) {
@@ -164,10 +162,7 @@ async fn create_upsert(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
             .store
             .lock()
             .apply_upsert(upsert, shared.processing_time);
-        let mut response =
-            created(json!({ "result": "Queued", "created_at": iso8601(created_at) }));
-        response.extensions_mut().insert(ItemCount(item_count));
-        return response;
+        return queued(created_at, item_count);
     }
 
     let body = match parse_json(&body) {
@@ -185,10 +180,17 @@ async fn create_upsert(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
                 .store
                 .lock()
                 .apply_upsert(upsert, shared.processing_time);
-            created(json!({ "result": "Queued", "created_at": iso8601(created_at) }))
+            return queued(created_at, item_count);
         }
         Err(errors) => Rejection::Invalid(errors).into_response(),
     };
+    response.extensions_mut().insert(ItemCount(item_count));
+    response
+}
+
+/// `201` for an upsert taken, carrying its item count for the request log.
+fn queued(created_at: SystemTime, item_count: usize) -> Response {
+    let mut response = created(json!({ "result": "Queued", "created_at": iso8601(created_at) }));
     response.extensions_mut().insert(ItemCount(item_count));
     response
 }
