@@ -6,7 +6,7 @@
 //! ([`send::exchange`](crate::upsert::send::exchange)) and waits between
 //! attempts from the same [`RetryPolicy`](crate::RetryPolicy).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use reqwest::{Method, Url};
@@ -15,16 +15,14 @@ use serde::de::DeserializeOwned;
 use tracing::{Instrument, debug, debug_span, info, warn};
 
 use crate::error::{REDACTED, SHORTEST_REDACTED, kept_text};
+use crate::upsert::Ticket;
 use crate::upsert::send::{self, Answer};
-use crate::upsert::{Pace, Ticket};
+use crate::upsert::take_turn;
 use crate::{Client, Error};
 
 /// The most of a success answer that is read; past it, the answer cannot be
 /// read ([`Error::Decode`]). A page of chats is a few hundred kilobytes.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
-
-/// The shortest wait the pacer can ask for, so that "wait 0" cannot spin.
-const MIN_WAIT: Duration = Duration::from_millis(1);
 
 /// Which failures a call is sent again after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -221,19 +219,7 @@ impl Client {
 
     /// Waits until the pacer lets a request go.
     async fn pace(&self) -> Ticket {
-        loop {
-            match self.inner.pacer.reserve().await {
-                Pace::Go(ticket) => return ticket,
-                Pace::Wait(wait) => {
-                    let wait = wait.max(MIN_WAIT);
-                    debug!(
-                        wait_ms = wait.as_millis() as u64,
-                        "waiting for the rate limit"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+        take_turn(&*self.inner.pacer, |_| {}).await
     }
 }
 

@@ -40,6 +40,7 @@ pub use pacing::{InProcessPacer, NoPacing, Pace, Pacer, PacerFuture, RateLimitSi
 pub use progress::{Progress, ProgressEvent};
 pub use retry::RetryPolicy;
 
+pub(crate) use pacing::take_turn;
 pub(crate) use progress::ProgressFn;
 #[cfg(feature = "blocking")]
 pub(crate) use run::upsert_many;

@@ -19,6 +19,29 @@ pub use self::redis::{DEFAULT_REDIS_PREFIX, RedisPacer, RedisPacing};
 /// A boxed future, as the [`Pacer`] methods return them.
 pub type PacerFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The shortest wait a client sleeps, so that a pacer that keeps saying
+/// "wait 0" cannot spin.
+const MIN_WAIT: Duration = Duration::from_millis(1);
+
+/// Asks `pacer` until it lets a request go, sleeping each wait it asks for
+/// (at least [`MIN_WAIT`]) after telling `on_wait`.
+pub(crate) async fn take_turn(pacer: &dyn Pacer, mut on_wait: impl FnMut(Duration)) -> Ticket {
+    loop {
+        match pacer.reserve().await {
+            Pace::Go(ticket) => return ticket,
+            Pace::Wait(wait) => {
+                let wait = wait.max(MIN_WAIT);
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "waiting for the rate limit"
+                );
+                on_wait(wait);
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
 /// Decides when a request may go, from what the API said about its rate
 /// limit.
 ///

@@ -6,14 +6,14 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::stream::{self, Stream, StreamExt};
 use tracing::{Instrument, debug, debug_span, info, info_span, warn};
 
 use super::account::{Failure, UpsertError, UpsertReport};
 use super::batch::{Batch, BatchWriter, MAX_BATCH_SIZE, Written};
-use super::pacing::{Pace, Ticket};
+use super::pacing::{Ticket, take_turn};
 use super::progress::{Progress, ProgressEvent, ProgressFn};
 use super::send::{self, Answer};
 use crate::Vectorify;
@@ -24,10 +24,6 @@ use crate::error::{ApiError, Error};
 /// How many times the valid items of a refused batch are sent again without
 /// the items the API named.
 const MAX_RESENDS: u32 = 2;
-
-/// The shortest wait the client sleeps, so that a pacer that keeps saying
-/// "wait 0" cannot spin.
-const MIN_WAIT: Duration = Duration::from_millis(1);
 
 /// Batches of at most `batch_size` items, with the items that could not be
 /// written on the way.
@@ -325,21 +321,11 @@ impl<'c> Run<'c> {
 
     /// Waits until the pacer lets a request go.
     async fn pace(&self) -> Ticket {
-        loop {
-            match self.client.pacer.reserve().await {
-                Pace::Go(ticket) => return ticket,
-                Pace::Wait(wait) => {
-                    let wait = wait.max(MIN_WAIT);
-                    debug!(
-                        wait_ms = wait.as_millis() as u64,
-                        "waiting for the rate limit"
-                    );
-                    self.count(|counts| counts.waited += wait);
-                    self.report(ProgressEvent::Paced { wait });
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+        take_turn(&*self.client.pacer, |wait| {
+            self.count(|counts| counts.waited += wait);
+            self.report(ProgressEvent::Paced { wait });
+        })
+        .await
     }
 }
 
