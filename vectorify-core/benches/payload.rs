@@ -310,46 +310,38 @@ fn body_len(invoices: &[Invoice]) -> usize {
 /// One 90-item batch body per iteration, written by the derive's items.
 #[divan::bench(sample_count = 1000, sample_size = 10)]
 fn derive(bencher: Bencher) {
-    let invoices = invoices();
     let collection = Invoice::collection();
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    bencher
-        .counter(ItemsCount::new(BATCH))
-        .counter(BytesCount::new(body_len(&invoices)))
-        .bench_local(|| {
-            buffer.clear();
-            write_derive(&mut buffer, &collection, divan::black_box(&invoices));
-            divan::black_box(&buffer);
-        });
+    bench_body(bencher, |buffer, invoices| {
+        write_derive(buffer, &collection, invoices);
+    });
 }
 
 /// The same body from hand-written `#[derive(Serialize)]` structs.
 #[divan::bench(sample_count = 1000, sample_size = 10)]
 fn floor(bencher: Bencher) {
-    let invoices = invoices();
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    bencher
-        .counter(ItemsCount::new(BATCH))
-        .counter(BytesCount::new(body_len(&invoices)))
-        .bench_local(|| {
-            buffer.clear();
-            write_floor(&mut buffer, divan::black_box(&invoices));
-            divan::black_box(&buffer);
-        });
+    bench_body(bencher, write_floor);
 }
 
 /// The same payload through a `serde_json::Value` tree per item.
 #[divan::bench(sample_count = 1000, sample_size = 10)]
 fn dynamic(bencher: Bencher) {
-    let invoices = invoices();
     let collection = collection_value();
+    bench_body(bencher, |buffer, invoices| {
+        write_dynamic(buffer, &collection, invoices);
+    });
+}
+
+/// Writes the batch's body with `write` per iteration, into a reused buffer,
+/// counting items and bytes.
+fn bench_body(bencher: Bencher, mut write: impl FnMut(&mut Vec<u8>, &[Invoice])) {
+    let invoices = invoices();
     let mut buffer = Vec::with_capacity(64 * 1024);
     bencher
         .counter(ItemsCount::new(BATCH))
         .counter(BytesCount::new(body_len(&invoices)))
         .bench_local(|| {
             buffer.clear();
-            write_dynamic(&mut buffer, &collection, divan::black_box(&invoices));
+            write(&mut buffer, divan::black_box(&invoices));
             divan::black_box(&buffer);
         });
 }
